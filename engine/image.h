@@ -1,0 +1,50 @@
+/* image.h: photo decoding (GdkPixbuf, EXIF orientation, alpha dropped as PIL's
+ * convert("RGB") does, pixel limit checked before decoding) and the
+ * ViTImageProcessor steps (PIL-compatible resize, rescale, normalize, CHW). */
+#pragma once
+
+#include <glib.h>
+#include "config.h"
+
+G_BEGIN_DECLS
+
+/* Photos above this many pixels are refused before any pixel is decoded
+ * (decompression bombs): 8192 x 8192. */
+#define LS_IMAGE_MAX_PIXELS (8192 * 8192)
+
+typedef struct {
+  int     width;
+  int     height;
+  guint8 *rgb;     /* width * height * 3 bytes, rows packed, owned */
+} LsImage;
+
+LsImage *ls_image_load           (const char   *path,
+                                  GError      **error);
+LsImage *ls_image_new_from_bytes (GBytes       *bytes,
+                                  GError      **error);
+/* Copies 8-bit RGB or RGBA pixels (e.g. from a GdkTexture download). */
+LsImage *ls_image_new_from_data  (const guint8 *data,
+                                  int           width,
+                                  int           height,
+                                  int           stride,
+                                  gboolean      has_alpha,
+                                  GError      **error);
+LsImage *ls_image_copy           (const LsImage *image);
+/* PIL Image.resize(size, resample) on 8-bit RGB: BILINEAR and BICUBIC with
+ * antialiasing support when shrinking, NEAREST. */
+LsImage *ls_image_resize         (const LsImage *image,
+                                  int            width,
+                                  int            height,
+                                  int            resample);
+/* Resize, rescale, normalize per @config; returns [3, *out_height, *out_width]
+ * float32 (g_free). */
+float   *ls_image_preprocess     (const LsImage            *image,
+                                  const LsPreprocessConfig *config,
+                                  int                      *out_height,
+                                  int                      *out_width,
+                                  GError                  **error);
+void     ls_image_free           (LsImage      *image);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsImage, ls_image_free)
+
+G_END_DECLS

@@ -1,0 +1,53 @@
+#include "cli-common.h"
+
+#include <stdio.h>
+
+int
+ls_cli_fail (const char *path, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *reason = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  if (path != NULL)
+    fprintf (stderr, "leafscope-cli: error: %s: %s\n", path, reason);
+  else
+    fprintf (stderr, "leafscope-cli: error: %s\n", reason);
+  return 2;
+}
+
+int
+ls_cli_fail_error (const char *path, GError **error)
+{
+  int status = ls_cli_fail (path, "%s", (*error)->message);
+  g_clear_error (error);
+  return status;
+}
+
+gboolean
+ls_cli_parse (const char *command, const char *parameter_string,
+              const GOptionEntry *entries, int *argc, char ***argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameter_string);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *summary = g_strdup_printf ("leafscope-cli %s", command);
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      ls_cli_fail (NULL, "%s %s", command, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+ls_cli_default_model_dir (const char *name)
+{
+  const char *data_dir = g_getenv ("LEAFSCOPE_DATA_DIR");
+  if (data_dir == NULL || *data_dir == '\0')
+    data_dir = PKGDATADIR;
+  return g_build_filename (data_dir, "models", name, NULL);
+}

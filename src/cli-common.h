@@ -1,0 +1,40 @@
+/* cli-common.h: what every leafscope-cli subcommand shares. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A subcommand: parses its own options from argv (argv[0] is the subcommand
+ * name) and returns the process exit status (0 ok, 2 error). */
+typedef int (*LsCliCommand) (int argc, char **argv);
+
+/* Prints "leafscope-cli: error: PATH: reason" (or without PATH) on stderr and
+ * returns 2, so that commands can `return ls_cli_fail (...)`. */
+int   ls_cli_fail         (const char *path,
+                           const char *format,
+                           ...) G_GNUC_PRINTF (2, 3);
+/* Same, from a GError (cleared). */
+int   ls_cli_fail_error   (const char *path,
+                           GError    **error);
+/* Parses @argc/@argv with @entries; on error prints the usage line and fails. */
+gboolean ls_cli_parse     (const char   *command,
+                           const char   *parameter_string,
+                           const GOptionEntry *entries,
+                           int          *argc,
+                           char       ***argv);
+/* Folder of a default model shipped in data/models (LEAFSCOPE_DATA_DIR when
+ * set, else the installed data directory); newly allocated. */
+char *ls_cli_default_model_dir (const char *name);
+
+/* Subcommands, implemented in cli-*.c */
+int ls_cli_classify   (int argc, char **argv);
+int ls_cli_evaluate   (int argc, char **argv);
+int ls_cli_inspect    (int argc, char **argv);
+int ls_cli_tokenize   (int argc, char **argv);
+int ls_cli_detokenize (int argc, char **argv);
+int ls_cli_generate   (int argc, char **argv);
+int ls_cli_caption    (int argc, char **argv);
+int ls_cli_diagnose   (int argc, char **argv);
+
+G_END_DECLS
