@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli-common.h"
+#include "cpu.h"
 
 static const struct {
   const char   *name;
@@ -33,6 +34,8 @@ print_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  /* Before anything else: may re-execute with a better OpenBLAS core. */
+  ls_cpu_ensure_blas_core (argc, argv);
   setlocale (LC_ALL, "");
 
   if (argc < 2)

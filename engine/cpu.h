@@ -1,0 +1,66 @@
+/* cpu.h: what the CPU can do, and which OpenBLAS kernel set ("core") runs
+ * on it.
+ *
+ * OpenBLAS picks its core in a library constructor, before main().  Some
+ * builds (Debian's 0.3.21 on virtual machines) pick a generic one such as
+ * Prescott on a CPU with AVX-512, which makes every sgemm several times
+ * slower.  ls_cpu_ensure_blas_core() fixes that the only way that works after
+ * the fact: it sets OPENBLAS_CORETYPE from the CPU's features and re-executes
+ * the program once.  A value the environment already holds is never changed.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LS_CPU_SSE3       = 1 << 0,
+  LS_CPU_SSSE3      = 1 << 1,
+  LS_CPU_SSE4_1     = 1 << 2,
+  LS_CPU_SSE4_2     = 1 << 3,
+  LS_CPU_AVX        = 1 << 4,
+  LS_CPU_AVX2       = 1 << 5,
+  LS_CPU_FMA        = 1 << 6,
+  LS_CPU_F16C       = 1 << 7,
+  LS_CPU_AVX512F    = 1 << 8,
+  LS_CPU_AVX512BW   = 1 << 9,
+  LS_CPU_AVX512DQ   = 1 << 10,
+  LS_CPU_AVX512VL   = 1 << 11,
+  LS_CPU_VENDOR_AMD = 1 << 30,  /* not a feature: who made it (picks Zen over Haswell) */
+} LsCpuFeatures;
+
+/* The environment variable that marks a process as already re-executed. */
+#define LS_CPU_REEXEC_GUARD "LEAFSCOPE_BLAS_CORE_SET"
+
+/* Features of the running CPU (and OS support for the wide registers);
+ * 0 on other architectures. */
+LsCpuFeatures ls_cpu_detect_features   (void);
+/* The OpenBLAS core that best fits @features (an OPENBLAS_CORETYPE value),
+ * or NULL when nothing better than OpenBLAS' own choice is known.  Pure. */
+const char   *ls_cpu_select_blas_core  (LsCpuFeatures features);
+/* How capable the kernels of an OpenBLAS core name are: 0 for names this
+ * table does not know, larger is newer.  Case-insensitive.  Pure. */
+int           ls_cpu_blas_core_rank    (const char   *core);
+/* The whole decision, pure: the OPENBLAS_CORETYPE value to set before
+ * re-executing, or NULL to carry on.  NULL when @env_coretype (the
+ * environment's value) is set, when @guard_set (this process is the
+ * re-executed one), or when @current_core (what OpenBLAS picked) is at least
+ * as capable as the best core for @features. */
+const char   *ls_cpu_plan_blas_core    (LsCpuFeatures features,
+                                        const char   *env_coretype,
+                                        gboolean      guard_set,
+                                        const char   *current_core);
+/* Call first thing in main(): may re-execute the program (same @argv, from
+ * /proc/self/exe) with OPENBLAS_CORETYPE set; returns when nothing needs to
+ * change or when the re-exec fails (then the process goes on as it was). */
+void          ls_cpu_ensure_blas_core  (int           argc,
+                                        char        **argv);
+/* The core OpenBLAS runs with ("Zen", "SkylakeX", ...). */
+const char   *ls_cpu_get_blas_core     (void);
+int           ls_cpu_get_blas_threads  (void);
+/* One line for `inspect` and the benchmark: core, OpenBLAS config, threads,
+ * CPU features, and whether the core was chosen here.  Newly allocated. */
+char         *ls_cpu_describe          (void);
+
+G_END_DECLS
