@@ -1,0 +1,433 @@
+/* findings.c: leaf segmentation, lesion colour share, photo quality,
+ * attention concentration, class summary. */
+#include "findings.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Colour rules, in HSV (hue in degrees, saturation and value 0..1).  Tuned by
+ * looking at masks of Beans train/validation photos (red-brown soil, dry
+ * stalks, hands, sky in the background; sunlit and shaded leaves):
+ *  - healthy leaf: green to yellow-green hues with some saturation; dark
+ *    shaded leaf still reads as green hue;
+ *  - lesions: brown, rust, orange and red-brown hues, strong yellow
+ *    (chlorosis, rust halos), and dark brown necrosis;
+ *  - soil shares the lesion hues, so lesion-coloured pixels count as leaf only
+ *    where they are enclosed by leaf (holes of bounded size), never when they
+ *    reach the photo border or form large regions. */
+#define GREEN_HUE_LO     68.0f
+#define GREEN_HUE_HI    180.0f
+#define GREEN_SAT_MIN     0.16f
+#define GREEN_VAL_MIN     0.10f
+#define YELLOW_HUE_LO    45.0f
+#define YELLOW_SAT_MIN    0.40f
+#define YELLOW_VAL_MIN    0.35f
+#define LESION_HUE_HI    45.0f  /* red .. orange .. brown: h < 45 or h >= 330 */
+#define LESION_HUE_WRAP 330.0f
+#define LESION_SAT_MIN    0.22f
+#define LESION_VAL_MIN    0.08f
+#define YELLOW_LESION_HUE_HI 60.0f
+#define YELLOW_LESION_SAT_MIN 0.50f
+/* Enclosed non-leaf regions up to this share of the photo are lesions or
+ * gaps in the leaf (angular spots, rust pustules, necrotic patches). */
+#define MAX_HOLE_SHARE    0.006f
+/* Leaf pieces smaller than this share of the photo are ignored (grass,
+ * specks of green in the soil). */
+#define MIN_LEAF_SHARE    0.004f
+/* Leaves smaller than this share of the largest leaf are background plants. */
+#define KEEP_RELATIVE     0.25f
+#define SEPARATE_RADIUS   4
+#define CLIP_LEVEL      250
+
+enum { PX_OTHER = 0, PX_LEAF = 1, PX_LESION = 2 };
+
+static void
+rgb_to_hsv (int r, int g, int b, float *h, float *s, float *v)
+{
+  int max = MAX (r, MAX (g, b));
+  int min = MIN (r, MIN (g, b));
+  float delta = (float) (max - min);
+
+  *v = max / 255.0f;
+  *s = max > 0 ? delta / max : 0.0f;
+  if (delta == 0.0f)
+    *h = 0.0f;
+  else if (max == r)
+    *h = 60.0f * fmodf ((g - b) / delta + 6.0f, 6.0f);
+  else if (max == g)
+    *h = 60.0f * ((b - r) / delta + 2.0f);
+  else
+    *h = 60.0f * ((r - g) / delta + 4.0f);
+}
+
+/* PX_LEAF for healthy-leaf colours, PX_LESION for lesion colours, else
+ * PX_OTHER. */
+static int
+classify_pixel (const guint8 *p)
+{
+  float h, s, v;
+  rgb_to_hsv (p[0], p[1], p[2], &h, &s, &v);
+
+  if (h >= GREEN_HUE_LO && h <= GREEN_HUE_HI && s >= GREEN_SAT_MIN && v >= GREEN_VAL_MIN)
+    return PX_LEAF;
+  if (h >= YELLOW_HUE_LO && h < GREEN_HUE_LO && s >= YELLOW_SAT_MIN && v >= YELLOW_VAL_MIN)
+    return h < YELLOW_LESION_HUE_HI && s >= YELLOW_LESION_SAT_MIN ? PX_LESION : PX_LEAF;
+  if ((h < LESION_HUE_HI || h >= LESION_HUE_WRAP) && s >= LESION_SAT_MIN && v >= LESION_VAL_MIN)
+    return PX_LESION;
+  return PX_OTHER;
+}
+
+/* Area-averaged downscale so that the long side is at most
+ * LS_FINDINGS_WORK_SIZE; [out_h, out_w, 3]. */
+static guint8 *
+downscale (const guint8 *rgb, int width, int height, int stride,
+           int *out_width, int *out_height)
+{
+  int long_side = MAX (width, height);
+  int ow = width, oh = height;
+
+  if (long_side > LS_FINDINGS_WORK_SIZE)
+    {
+      ow = MAX (1, (int) ((gint64) width * LS_FINDINGS_WORK_SIZE / long_side));
+      oh = MAX (1, (int) ((gint64) height * LS_FINDINGS_WORK_SIZE / long_side));
+    }
+  guint8 *out = g_malloc ((gsize) ow * oh * 3);
+
+  for (int oy = 0; oy < oh; oy++)
+    {
+      int y0 = (int) ((gint64) oy * height / oh);
+      int y1 = MAX (y0 + 1, (int) ((gint64) (oy + 1) * height / oh));
+      for (int ox = 0; ox < ow; ox++)
+        {
+          int x0 = (int) ((gint64) ox * width / ow);
+          int x1 = MAX (x0 + 1, (int) ((gint64) (ox + 1) * width / ow));
+          guint32 sum[3] = { 0, 0, 0 };
+          for (int y = y0; y < y1; y++)
+            {
+              const guint8 *row = rgb + (gsize) y * stride;
+              for (int x = x0; x < x1; x++)
+                for (int c = 0; c < 3; c++)
+                  sum[c] += row[x * 3 + c];
+            }
+          guint32 n = (guint32) ((y1 - y0) * (x1 - x0));
+          for (int c = 0; c < 3; c++)
+            out[((gsize) oy * ow + ox) * 3 + c] = (guint8) ((sum[c] + n / 2) / n);
+        }
+    }
+  *out_width = ow;
+  *out_height = oh;
+  return out;
+}
+
+/* Labels the 4-connected components of pixels where mask[i] == value.
+ * For each component calls @decide (with its size and whether it touches the
+ * border) and sets the component's pixels to the returned value. */
+typedef guint8 (*ComponentDecision) (gsize size, gboolean touches_border,
+                                     guint8 value, gsize limit);
+
+/* Returns the size of the largest component. */
+static gsize
+relabel_components (guint8 *mask, int w, int h, guint8 value,
+                    ComponentDecision decide, gsize limit)
+{
+  gsize largest = 0;
+  gsize n = (gsize) w * h;
+  guint8 *seen = g_malloc0 (n);
+  int *stack = g_malloc (n * sizeof (int));
+  int *members = g_malloc (n * sizeof (int));
+
+  for (gsize start = 0; start < n; start++)
+    {
+      if (seen[start] || mask[start] != value)
+        continue;
+      gsize top = 0, count = 0;
+      gboolean border = FALSE;
+      stack[top++] = (int) start;
+      seen[start] = 1;
+      while (top > 0)
+        {
+          int i = stack[--top];
+          int x = i % w, y = i / w;
+          members[count++] = i;
+          if (x == 0 || y == 0 || x == w - 1 || y == h - 1)
+            border = TRUE;
+          int nb[4] = { x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1,
+                        y > 0 ? i - w : -1, y < h - 1 ? i + w : -1 };
+          for (int k = 0; k < 4; k++)
+            if (nb[k] >= 0 && !seen[nb[k]] && mask[nb[k]] == value)
+              {
+                seen[nb[k]] = 1;
+                stack[top++] = nb[k];
+              }
+        }
+      largest = MAX (largest, count);
+      guint8 result = decide != NULL ? decide (count, border, value, limit) : value;
+      if (result != value)
+        for (gsize k = 0; k < count; k++)
+          mask[members[k]] = result;
+    }
+  g_free (members);
+  g_free (stack);
+  g_free (seen);
+  return largest;
+}
+
+/* Background holes enclosed by leaf and small enough become leaf. */
+static guint8
+decide_hole (gsize size, gboolean touches_border, guint8 value, gsize limit)
+{
+  if (!touches_border && size <= limit)
+    return 1;
+  return value;
+}
+
+/* Leaf pieces below the limit are dropped. */
+static guint8
+decide_piece (gsize size, gboolean touches_border, guint8 value, gsize limit)
+{
+  (void) touches_border;
+  if (size < limit)
+    return 0;
+  return value;
+}
+
+static void
+measure_quality (LsPhotoAnalysis *a)
+{
+  int w = a->width, h = a->height;
+  gsize n = (gsize) w * h;
+  float *luma = g_malloc (n * sizeof (float));
+  double sum = 0.0;
+  gsize clipped = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      const guint8 *p = a->rgb + i * 3;
+      /* Rec. 601 luma, 0..255. */
+      float y = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+      luma[i] = y;
+      sum += y;
+      if (p[0] >= CLIP_LEVEL && p[1] >= CLIP_LEVEL && p[2] >= CLIP_LEVEL)
+        clipped++;
+    }
+  a->brightness = (float) (sum / n / 255.0);
+  a->overexposed_fraction = (float) clipped / n;
+
+  /* Variance of the 4-neighbour Laplacian over the interior. */
+  a->sharpness = 0.0f;
+  if (w >= 3 && h >= 3)
+    {
+      double s1 = 0.0, s2 = 0.0;
+      gsize m = 0;
+      for (int y = 1; y < h - 1; y++)
+        for (int x = 1; x < w - 1; x++)
+          {
+            gsize i = (gsize) y * w + x;
+            double l = luma[i - 1] + luma[i + 1] + luma[i - w] + luma[i + w] - 4.0 * luma[i];
+            s1 += l;
+            s2 += l * l;
+            m++;
+          }
+      double mean = s1 / m;
+      a->sharpness = (float) (s2 / m - mean * mean);
+    }
+  g_free (luma);
+}
+
+/* Square erosion (@grow FALSE) or dilation (TRUE) of a 0/1 mask by
+ * @radius, separably. */
+static void
+morph (guint8 *mask, int w, int h, int radius, gboolean grow)
+{
+  guint8 *tmp = g_malloc ((gsize) w * h);
+  guint8 hit = grow ? 1 : 0;
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        guint8 v = !hit;
+        for (int k = MAX (0, x - radius); k <= MIN (w - 1, x + radius) && v != hit; k++)
+          if (mask[(gsize) y * w + k] == hit)
+            v = hit;
+        tmp[(gsize) y * w + x] = v;
+      }
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        guint8 v = !hit;
+        for (int k = MAX (0, y - radius); k <= MIN (h - 1, y + radius) && v != hit; k++)
+          if (tmp[(gsize) k * w + x] == hit)
+            v = hit;
+        mask[(gsize) y * w + x] = v;
+      }
+  g_free (tmp);
+}
+
+static void
+segment (LsPhotoAnalysis *a)
+{
+  int w = a->width, h = a->height;
+  gsize n = (gsize) w * h;
+  guint8 *cls = g_malloc (n);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      cls[i] = (guint8) classify_pixel (a->rgb + i * 3);
+      a->leaf_mask[i] = cls[i] == PX_LEAF;
+    }
+
+  /* Leaf = healthy-leaf colours, specks removed, then enclosed holes filled
+   * (lesions are holes in the green); last, only the photographed leaf and
+   * leaves of comparable size are kept, not the plants in the background. */
+  relabel_components (a->leaf_mask, w, h, 1, decide_piece, (gsize) (MIN_LEAF_SHARE * n));
+  relabel_components (a->leaf_mask, w, h, 0, decide_hole, (gsize) (MAX_HOLE_SHARE * n));
+  /* Thin bridges (stems, touching edges) join the leaf to background
+   * foliage: the choice of leaves is made on the mask opened by
+   * SEPARATE_RADIUS, then grown back inside the original mask. */
+  guint8 *core = g_memdup2 (a->leaf_mask, n);
+  morph (core, w, h, SEPARATE_RADIUS, FALSE);
+  gsize largest = relabel_components (core, w, h, 1, NULL, 0);
+  relabel_components (core, w, h, 1, decide_piece, (gsize) (KEEP_RELATIVE * largest));
+  morph (core, w, h, SEPARATE_RADIUS + 1, TRUE);
+  for (gsize i = 0; i < n; i++)
+    a->leaf_mask[i] &= core[i];
+  g_free (core);
+
+  gsize leaf = 0, lesion = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      a->lesion_mask[i] = a->leaf_mask[i] && cls[i] == PX_LESION;
+      leaf += a->leaf_mask[i];
+      lesion += a->lesion_mask[i];
+    }
+  a->leaf_fraction = (float) leaf / n;
+  a->affected_area = leaf > 0 ? (float) lesion / leaf : 0.0f;
+  g_free (cls);
+}
+
+LsPhotoAnalysis *
+ls_photo_analysis_new (const guint8 *rgb, int width, int height, int stride)
+{
+  g_return_val_if_fail (rgb != NULL && width > 0 && height > 0, NULL);
+  g_return_val_if_fail (stride >= width * 3, NULL);
+
+  LsPhotoAnalysis *a = g_new0 (LsPhotoAnalysis, 1);
+  a->rgb = downscale (rgb, width, height, stride, &a->width, &a->height);
+  gsize n = (gsize) a->width * a->height;
+  a->leaf_mask = g_malloc0 (n);
+  a->lesion_mask = g_malloc0 (n);
+  measure_quality (a);
+  segment (a);
+  return a;
+}
+
+void
+ls_photo_analysis_free (LsPhotoAnalysis *analysis)
+{
+  if (analysis == NULL)
+    return;
+  g_free (analysis->rgb);
+  g_free (analysis->leaf_mask);
+  g_free (analysis->lesion_mask);
+  g_free (analysis);
+}
+
+float
+ls_photo_analysis_attention_concentration (const LsPhotoAnalysis *a,
+                                           const float *grid, int grid_size)
+{
+  g_return_val_if_fail (a != NULL && grid != NULL && grid_size > 0, 0.0f);
+
+  float max = 0.0f;
+  for (int i = 0; i < grid_size * grid_size; i++)
+    max = MAX (max, grid[i]);
+  if (!(max > 0.0f))
+    return 0.0f;
+
+  float level = LS_FINDINGS_HIGH_ATTENTION * max;
+  gboolean any_leaf = a->leaf_fraction > 0.0f;
+  gsize inside = 0, high = 0;
+
+  for (int y = 0; y < a->height; y++)
+    {
+      int gy = (int) ((gint64) y * grid_size / a->height);
+      for (int x = 0; x < a->width; x++)
+        {
+          if (any_leaf && !a->leaf_mask[(gsize) y * a->width + x])
+            continue;
+          int gx = (int) ((gint64) x * grid_size / a->width);
+          inside++;
+          high += grid[gy * grid_size + gx] >= level;
+        }
+    }
+  return inside > 0 ? (float) high / inside : 0.0f;
+}
+
+void
+ls_findings_set_photo (LsFindings *f, const LsPhotoAnalysis *a)
+{
+  f->leaf_fraction = a->leaf_fraction;
+  f->affected_area = a->affected_area;
+  f->brightness = a->brightness;
+  f->overexposed_fraction = a->overexposed_fraction;
+  f->sharpness = a->sharpness;
+  f->too_dark = a->brightness < LS_FINDINGS_DARK_LUMA;
+  f->overexposed = a->overexposed_fraction > LS_FINDINGS_OVEREXPOSED_SHARE;
+  f->blurred = a->width >= 3 && a->height >= 3 && a->sharpness < LS_FINDINGS_BLUR_VARIANCE;
+}
+
+void
+ls_findings_set_probs (LsFindings *f, const float *probs, int n_labels,
+                       float uncertainty_threshold)
+{
+  int top = -1, second = -1;
+
+  for (int i = 0; i < n_labels; i++)
+    {
+      if (top < 0 || probs[i] > probs[top])
+        {
+          second = top;
+          top = i;
+        }
+      else if (second < 0 || probs[i] > probs[second])
+        second = i;
+    }
+  f->top_index = top;
+  f->top_score = top >= 0 ? probs[top] : 0.0f;
+  f->runner_up_index = second;
+  f->runner_up_score = second >= 0 ? probs[second] : 0.0f;
+  f->uncertain = f->top_score < uncertainty_threshold;
+}
+
+const char *
+ls_findings_attention_word (float concentration)
+{
+  if (concentration < 0.25f)
+    return "focused";
+  if (concentration <= 0.5f)
+    return "spread";
+  return "diffuse";
+}
+
+char *
+ls_findings_quality_string (const LsFindings *f)
+{
+  GString *s = g_string_new (NULL);
+
+  if (f->too_dark)
+    g_string_append (s, "dark");
+  if (f->overexposed)
+    g_string_append_printf (s, "%soverexposed", s->len ? "," : "");
+  if (f->blurred)
+    g_string_append_printf (s, "%sblurred", s->len ? "," : "");
+  if (s->len == 0)
+    g_string_append (s, "good");
+  return g_string_free (s, FALSE);
+}
+
+int
+ls_findings_percent (float share)
+{
+  /* The small epsilon keeps 0.125 * 100 = 12.4999.. from rounding down. */
+  return (int) floorf (share * 100.0f + 0.5f + 1e-4f);
+}

@@ -1,0 +1,93 @@
+/* findings.h: what the vision side hands to the language side.
+ *
+ * Pixel analysis of the photo itself (leaf segmentation, share of the leaf
+ * that is lesion-coloured, photo quality), how concentrated the model's
+ * attention is on the leaf, and the top class / runner-up / uncertainty read
+ * from the probabilities.  Everything works on plain 8-bit RGB buffers so
+ * that it does not depend on how the photo was decoded.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  int      top_index;
+  float    top_score;
+  int      runner_up_index;         /* -1 with a single class */
+  float    runner_up_score;
+  gboolean uncertain;               /* top_score below the threshold */
+  float    attention_concentration; /* share of the leaf covered by high rollout attention, 0..1 */
+  float    leaf_fraction;           /* share of the photo that is leaf, 0..1 */
+  float    affected_area;           /* share of leaf pixels that are lesion-coloured, 0..1 */
+  float    brightness;              /* mean luma 0..1 */
+  float    overexposed_fraction;    /* share of clipped pixels */
+  float    sharpness;               /* variance of the Laplacian (luma 0..255) */
+  gboolean too_dark;
+  gboolean overexposed;
+  gboolean blurred;
+} LsFindings;
+
+/* The photo is analysed at this size on its long side (area-averaged down;
+ * smaller photos are used as they are), so that the thresholds below mean the
+ * same for any camera. */
+#define LS_FINDINGS_WORK_SIZE 256
+
+/* Quality thresholds (see findings.c for how they were chosen). */
+#define LS_FINDINGS_DARK_LUMA          0.20f /* mean luma below: too dark */
+#define LS_FINDINGS_OVEREXPOSED_SHARE  0.20f /* clipped share above: overexposed */
+#define LS_FINDINGS_BLUR_VARIANCE     150.0f /* Laplacian variance below: blurred */
+
+/* A rollout cell counts as "high attention" at or above this share of the
+ * map's maximum. */
+#define LS_FINDINGS_HIGH_ATTENTION     0.5f
+
+typedef struct {
+  int     width;        /* working size */
+  int     height;
+  guint8 *rgb;          /* [height, width, 3] working copy of the photo */
+  guint8 *leaf_mask;    /* [height, width]: 1 leaf, 0 background */
+  guint8 *lesion_mask;  /* [height, width]: 1 lesion-coloured leaf pixel */
+  float   leaf_fraction;
+  float   affected_area;
+  float   brightness;
+  float   overexposed_fraction;
+  float   sharpness;
+} LsPhotoAnalysis;
+
+/* Analyses 8-bit RGB pixels (@stride bytes per row, 3 bytes per pixel). */
+LsPhotoAnalysis *ls_photo_analysis_new  (const guint8 *rgb,
+                                         int           width,
+                                         int           height,
+                                         int           stride);
+void             ls_photo_analysis_free (LsPhotoAnalysis *analysis);
+
+/* Share of the leaf (all of the photo when no leaf was found) lying under
+ * cells of @grid ([grid_size * grid_size], row-major, covering the whole
+ * photo as the ViT processor's resize does) at or above
+ * LS_FINDINGS_HIGH_ATTENTION of the grid's maximum.  0 for an all-zero grid. */
+float            ls_photo_analysis_attention_concentration (const LsPhotoAnalysis *analysis,
+                                                            const float           *grid,
+                                                            int                    grid_size);
+
+/* Copies the photo measurements and quality flags of @analysis into @findings
+ * (class fields untouched). */
+void             ls_findings_set_photo  (LsFindings            *findings,
+                                         const LsPhotoAnalysis *analysis);
+/* Top class, runner-up and the uncertain flag (top below @uncertainty_threshold). */
+void             ls_findings_set_probs  (LsFindings  *findings,
+                                         const float *probs,
+                                         int          n_labels,
+                                         float        uncertainty_threshold);
+
+/* "focused" (< 0.25), "spread" (0.25..0.5) or "diffuse" (> 0.5). */
+const char      *ls_findings_attention_word (float concentration);
+/* "good", or a comma-separated list of "dark", "overexposed", "blurred". */
+char            *ls_findings_quality_string (const LsFindings *findings);
+/* A 0..1 share as an integer percent, rounded half up. */
+int              ls_findings_percent    (float share);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsPhotoAnalysis, ls_photo_analysis_free)
+
+G_END_DECLS
