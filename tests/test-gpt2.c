@@ -1,0 +1,320 @@
+/* test-gpt2.c: GPT-2 logits against transformers' (fixtures), KV cache
+ * against the batched pass, context limits. */
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "config.h"
+#include "gpt2.h"
+#include "ls-error.h"
+#include "safetensors.h"
+
+typedef struct {
+  LsModelConfig config;
+  LsCheckpoint *ckpt;
+  LsGpt2       *gpt2;
+  LsSafetensors *expected;
+  JsonParser   *parser;
+  JsonArray    *prompts;
+} Fixture;
+
+static char *
+fixture_path (const char *model, const char *file)
+{
+  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
+  g_assert_nonnull (root);
+  return g_build_filename (root, model, file, NULL);
+}
+
+static void
+fixture_open (Fixture *f, const char *model)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = fixture_path (model, NULL);
+  g_autofree char *expected = fixture_path (model, "expected.safetensors");
+  g_autofree char *json = fixture_path (model, "expected.json");
+
+  memset (f, 0, sizeof *f);
+  g_assert_true (ls_model_config_load (&f->config, dir, &error));
+  g_assert_no_error (error);
+  f->ckpt = ls_checkpoint_open (dir, &error);
+  g_assert_no_error (error);
+  f->gpt2 = ls_gpt2_new (f->ckpt, &f->config.gpt2, "", &error);
+  g_assert_no_error (error);
+  const char *const ignore[] = { ".attn.bias", ".attn.masked_bias", NULL };
+  g_assert_true (ls_checkpoint_check_all_used (f->ckpt, ignore, &error));
+  g_assert_no_error (error);
+  f->expected = ls_safetensors_open (expected, &error);
+  g_assert_no_error (error);
+  f->parser = json_parser_new ();
+  json_parser_load_from_file (f->parser, json, &error);
+  g_assert_no_error (error);
+  f->prompts = json_object_get_array_member (json_node_get_object (json_parser_get_root (f->parser)),
+                                             "prompts");
+}
+
+static void
+fixture_close (Fixture *f)
+{
+  g_object_unref (f->parser);
+  ls_safetensors_free (f->expected);
+  ls_gpt2_free (f->gpt2);
+  ls_checkpoint_free (f->ckpt);
+  ls_model_config_clear (&f->config);
+}
+
+static int *
+prompt_ids (Fixture *f, guint p, int *n)
+{
+  JsonArray *a = json_object_get_array_member (json_array_get_object_element (f->prompts, p), "ids");
+  *n = json_array_get_length (a);
+  int *ids = g_new (int, *n);
+  for (int i = 0; i < *n; i++)
+    ids[i] = json_array_get_int_element (a, i);
+  return ids;
+}
+
+static const float *
+expected_logits (Fixture *f, guint p, int n, int vocab)
+{
+  g_autofree char *name = g_strdup_printf ("logits.%u", p);
+  const LsTensorView *v = ls_safetensors_lookup (f->expected, name);
+  g_assert_nonnull (v);
+  g_assert_cmpint (v->dtype, ==, LS_DTYPE_F32);
+  g_assert_cmpint (v->ndim, ==, 2);
+  g_assert_cmpint (v->shape[0], ==, n);
+  g_assert_cmpint (v->shape[1], ==, vocab);
+  g_assert_true (((guintptr) v->data & 3) == 0);
+  return v->data;
+}
+
+static float
+max_abs_diff (const float *a, const float *b, gsize n)
+{
+  float m = 0.0f;
+  for (gsize i = 0; i < n; i++)
+    m = MAX (m, fabsf (a[i] - b[i]));
+  return m;
+}
+
+static void
+check_logits (const char *model)
+{
+  Fixture f;
+  fixture_open (&f, model);
+  int V = f.config.gpt2.vocab_size;
+  g_assert_cmpuint (json_array_get_length (f.prompts), ==, 3);
+
+  for (guint p = 0; p < json_array_get_length (f.prompts); p++)
+    {
+      g_autoptr(GError) error = NULL;
+      int n;
+      g_autofree int *ids = prompt_ids (&f, p, &n);
+      const float *want = expected_logits (&f, p, n, V);
+      g_autofree float *all = g_new (float, (gsize) n * V);
+      g_autofree float *last = g_new (float, V);
+      g_autofree float *step = g_new (float, V);
+
+      /* Batched, every position. */
+      ls_gpt2_reset (f.gpt2);
+      g_assert_true (ls_gpt2_forward (f.gpt2, ids, n, all, TRUE, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (ls_gpt2_get_position (f.gpt2), ==, n);
+      float d = max_abs_diff (all, want, (gsize) n * V);
+      g_test_message ("%s prompt %u (%d tokens): max |diff| %g", model, p, n, d);
+      g_assert_cmpfloat (d, <=, 1e-4f);
+
+      /* Batched, last position only. */
+      ls_gpt2_reset (f.gpt2);
+      g_assert_true (ls_gpt2_forward (f.gpt2, ids, n, last, FALSE, NULL, &error));
+      g_assert_cmpfloat (max_abs_diff (last, want + (gsize) (n - 1) * V, V), <=, 1e-4f);
+
+      /* One token at a time through the cache: each step's logits are the
+       * batched pass's row. */
+      ls_gpt2_reset (f.gpt2);
+      for (int i = 0; i < n; i++)
+        {
+          g_assert_true (ls_gpt2_forward (f.gpt2, ids + i, 1, step, FALSE, NULL, &error));
+          g_assert_no_error (error);
+          g_assert_cmpfloat (max_abs_diff (step, all + (gsize) i * V, V), <=, 1e-5f);
+          g_assert_cmpfloat (max_abs_diff (step, want + (gsize) i * V, V), <=, 1e-4f);
+        }
+
+      /* A prompt split in two uneven pieces agrees as well. */
+      if (n > 3)
+        {
+          ls_gpt2_reset (f.gpt2);
+          g_assert_true (ls_gpt2_forward (f.gpt2, ids, 3, NULL, FALSE, NULL, &error));
+          g_assert_true (ls_gpt2_forward (f.gpt2, ids + 3, n - 3, all, TRUE, NULL, &error));
+          g_assert_cmpfloat (max_abs_diff (all, want + (gsize) 3 * V, (gsize) (n - 3) * V), <=, 1e-4f);
+        }
+    }
+  fixture_close (&f);
+}
+
+static void
+test_logits_gpt2 (void)
+{
+  check_logits ("gpt2-tiny");
+}
+
+static void
+test_logits_legacy (void)
+{
+  check_logits ("gpt2-tiny-legacy-layout");
+}
+
+/* Greedy from the model alone (argmax of each step's logits) reproduces
+ * transformers' greedy_ids. */
+static void
+check_greedy (const char *model)
+{
+  Fixture f;
+  fixture_open (&f, model);
+  int V = f.config.gpt2.vocab_size;
+  g_autofree float *logits = g_new (float, V);
+
+  for (guint p = 0; p < json_array_get_length (f.prompts); p++)
+    {
+      g_autoptr(GError) error = NULL;
+      int n;
+      g_autofree int *ids = prompt_ids (&f, p, &n);
+      JsonArray *want = json_object_get_array_member (json_array_get_object_element (f.prompts, p),
+                                                      "greedy_ids");
+      ls_gpt2_reset (f.gpt2);
+      g_assert_true (ls_gpt2_forward (f.gpt2, ids, n, logits, FALSE, NULL, &error));
+      for (guint t = 0; t < json_array_get_length (want); t++)
+        {
+          int best = 0;
+          for (int v = 1; v < V; v++)
+            if (logits[v] > logits[best])
+              best = v;
+          g_assert_cmpint (best, ==, (int) json_array_get_int_element (want, t));
+          g_assert_true (ls_gpt2_forward (f.gpt2, &best, 1, logits, FALSE, NULL, &error));
+          g_assert_no_error (error);
+        }
+    }
+  fixture_close (&f);
+}
+
+static void
+test_greedy_gpt2 (void)
+{
+  check_greedy ("gpt2-tiny");
+}
+
+static void
+test_greedy_legacy (void)
+{
+  check_greedy ("gpt2-tiny-legacy-layout");
+}
+
+static void
+test_context_full (void)
+{
+  Fixture f;
+  g_autoptr(GError) error = NULL;
+  fixture_open (&f, "gpt2-tiny");
+  int P = f.config.gpt2.n_positions, V = f.config.gpt2.vocab_size;
+  g_autofree int *ids = g_new0 (int, P + 1);
+  g_autofree float *logits = g_new (float, V);
+  for (int i = 0; i <= P; i++)
+    ids[i] = 1 + i % (V - 1);
+
+  /* P + 1 tokens do not fit; the cache stays empty. */
+  g_assert_false (ls_gpt2_forward (f.gpt2, ids, P + 1, logits, FALSE, NULL, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  g_assert_cmpint (ls_gpt2_get_position (f.gpt2), ==, 0);
+
+  /* Exactly P fit; one more does not. */
+  g_assert_true (ls_gpt2_forward (f.gpt2, ids, P - 1, NULL, FALSE, NULL, &error));
+  g_assert_true (ls_gpt2_forward (f.gpt2, ids + P - 1, 1, logits, FALSE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ls_gpt2_get_position (f.gpt2), ==, P);
+  g_assert_false (ls_gpt2_forward (f.gpt2, ids, 1, logits, FALSE, NULL, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  for (int v = 0; v < V; v++)
+    g_assert_true (isfinite (logits[v]));
+
+  /* Ids out of range, no tokens, cancelled. */
+  ls_gpt2_reset (f.gpt2);
+  int bad[] = { 3, V };
+  g_assert_false (ls_gpt2_forward (f.gpt2, bad, 2, logits, FALSE, NULL, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (ls_gpt2_forward (f.gpt2, bad, 0, logits, FALSE, NULL, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  g_cancellable_cancel (cancel);
+  g_assert_false (ls_gpt2_forward (f.gpt2, ids, 4, logits, FALSE, cancel, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpint (ls_gpt2_get_position (f.gpt2), ==, 0);
+
+  /* No cross-attention in a plain GPT-2. */
+  float states[32] = { 0 };
+  g_assert_false (ls_gpt2_set_encoder_states (f.gpt2, states, 1, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  fixture_close (&f);
+}
+
+/* A config that disagrees with the weights is a shape error naming a tensor. */
+static void
+test_shape_mismatch (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = fixture_path ("gpt2-tiny", NULL);
+  LsModelConfig config;
+  g_assert_true (ls_model_config_load (&config, dir, &error));
+  g_autoptr(LsCheckpoint) ckpt = ls_checkpoint_open (dir, &error);
+  g_assert_no_error (error);
+
+  LsGpt2Config wrong = config.gpt2;
+  wrong.n_layer = 3;
+  LsGpt2 *g = ls_gpt2_new (ckpt, &wrong, "", &error);
+  g_assert_null (g);
+  g_assert_error (error, LS_ERROR, LS_ERROR_MISSING_TENSOR);
+  g_assert_nonnull (strstr (error->message, "h.2."));
+  g_clear_error (&error);
+
+  wrong = config.gpt2;
+  wrong.n_positions = 64;
+  g = ls_gpt2_new (ckpt, &wrong, "", &error);
+  g_assert_null (g);
+  g_assert_error (error, LS_ERROR, LS_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "wpe"));
+  g_clear_error (&error);
+
+  wrong = config.gpt2;
+  wrong.n_head = 5;
+  g = ls_gpt2_new (ckpt, &wrong, "", &error);
+  g_assert_null (g);
+  g_assert_error (error, LS_ERROR, LS_ERROR_CONFIG);
+  g_clear_error (&error);
+
+  wrong = config.gpt2;
+  wrong.add_cross_attention = TRUE;
+  g = ls_gpt2_new (ckpt, &wrong, "", &error);
+  g_assert_null (g);
+  g_assert_error (error, LS_ERROR, LS_ERROR_MISSING_TENSOR);
+  g_clear_error (&error);
+  ls_model_config_clear (&config);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Engine/Gpt2/logits/gpt2-tiny", test_logits_gpt2);
+  g_test_add_func ("/Engine/Gpt2/logits/legacy-layout", test_logits_legacy);
+  g_test_add_func ("/Engine/Gpt2/greedy/gpt2-tiny", test_greedy_gpt2);
+  g_test_add_func ("/Engine/Gpt2/greedy/legacy-layout", test_greedy_legacy);
+  g_test_add_func ("/Engine/Gpt2/context-full", test_context_full);
+  g_test_add_func ("/Engine/Gpt2/shape-mismatch", test_shape_mismatch);
+  return g_test_run ();
+}
