@@ -80,7 +80,16 @@ typedef struct {
   int      width;
   int      height;
   gboolean too_large;
+  int      rows_done; /* bottom edge of the decoded area so far */
 } SizeCheck;
+
+static void
+on_area_updated (GdkPixbufLoader *loader, int x, int y, int width, int height,
+                 gpointer user_data)
+{
+  SizeCheck *check = user_data;
+  check->rows_done = MAX (check->rows_done, y + height);
+}
 
 static void
 on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer user_data)
@@ -111,9 +120,10 @@ ls_image_new_from_bytes (GBytes *bytes, GError **error)
     }
 
   g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
-  SizeCheck check = { 0, 0, FALSE };
+  SizeCheck check = { 0, 0, FALSE, 0 };
   g_autoptr(GError) local_error = NULL;
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &check);
+  g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &check);
 
   /* Fed in pieces so that the size check runs before most of a large file
    * has been looked at. */
@@ -148,6 +158,16 @@ ls_image_new_from_bytes (GBytes *bytes, GError **error)
   if (decoded == NULL)
     {
       g_set_error_literal (error, LS_ERROR, LS_ERROR_FORMAT, "not an image (no pixels decoded)");
+      return NULL;
+    }
+  /* Some loaders hand back a half-filled picture for a truncated file
+   * without an error; PIL refuses those, and so do we.  Every loader reports
+   * the area it filled (non-incremental ones once, for the whole image). */
+  if (check.rows_done < gdk_pixbuf_get_height (decoded))
+    {
+      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT,
+                   "truncated image: only %d of %d rows could be decoded",
+                   check.rows_done, gdk_pixbuf_get_height (decoded));
       return NULL;
     }
 
