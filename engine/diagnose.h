@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "findings.h"
 #include "image.h"
 #include "generate.h"
 
@@ -17,22 +18,8 @@ G_BEGIN_DECLS
 
 typedef struct _LsDiagnoser LsDiagnoser;
 
-typedef struct {
-  int      top_index;
-  float    top_score;
-  int      runner_up_index;
-  float    runner_up_score;
-  gboolean uncertain;               /* top_score below the threshold */
-  float    attention_concentration; /* share of the leaf covered by high rollout attention, 0..1 */
-  float    leaf_fraction;           /* share of the photo that is leaf, 0..1 */
-  float    affected_area;           /* share of leaf pixels that are lesion-coloured, 0..1 */
-  float    brightness;              /* mean luma 0..1 */
-  float    overexposed_fraction;    /* share of clipped pixels */
-  float    sharpness;               /* variance of the Laplacian (luma 0..255) */
-  gboolean too_dark;
-  gboolean overexposed;
-  gboolean blurred;
-} LsFindings;
+/* LsFindings (top class, runner-up, uncertainty, attention concentration,
+ * affected area, photo quality) is declared in findings.h. */
 
 typedef struct {
   int        n_labels;
@@ -60,12 +47,25 @@ LsDiagnosis *ls_diagnoser_classify   (LsDiagnoser       *self,
                                       float              uncertainty_threshold,
                                       GCancellable      *cancellable,
                                       GError           **error);
+/* The language model, or NULL when none was loaded. */
+LsLanguageModel *ls_diagnoser_get_language_model (LsDiagnoser *self);
+/* Generation defaults for this text model: ls_generate_options_init, then
+ * max_new_tokens and stop strings from its leafscope-prompt.json when it has
+ * them.  Callers start from these and change what they want. */
+void         ls_diagnoser_init_generate_options (LsDiagnoser       *self,
+                                                 LsGenerateOptions *options);
 /* The prompt the text model gets for @diagnosis in @language ("en", "pt_BR"). */
 char        *ls_diagnoser_build_prompt (LsDiagnoser      *self,
                                         const LsDiagnosis *diagnosis,
                                         const char       *language);
 /* Streams the description through @callback; FALSE with G_IO_ERROR_CANCELLED
- * when @cancellable fires (within one token's time). */
+ * when @cancellable fires (within one token's time).  @options NULL means
+ * ls_diagnoser_init_generate_options; options without stop strings get the
+ * model folder's.  Stop strings never reach @callback: text that may begin one
+ * is held back until it is known not to, so the pieces concatenate to the
+ * description without them.  The callback is called once per generated token
+ * (the piece may be ""), and once more with token id -1 if held-back text is
+ * released at the end.  Without a text model: LS_ERROR_INVALID_ARGUMENT. */
 gboolean     ls_diagnoser_describe   (LsDiagnoser             *self,
                                       const LsDiagnosis       *diagnosis,
                                       const char              *language,

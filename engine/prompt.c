@@ -5,8 +5,8 @@
 #include <string.h>
 #include "ls-error.h"
 
-static LsPromptFormat *
-format_new_fallback (void)
+LsPromptFormat *
+ls_prompt_format_new (void)
 {
   LsPromptFormat *format = g_new0 (LsPromptFormat, 1);
   format->stop = g_new0 (char *, 1);
@@ -125,7 +125,7 @@ ls_prompt_format_load (const char *model_dir, GError **error)
   if (!g_file_get_contents (path, &contents, &length, &local))
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return format_new_fallback ();
+        return ls_prompt_format_new ();
       g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", path, local->message);
       return NULL;
     }

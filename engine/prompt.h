@@ -22,6 +22,8 @@ typedef struct {
   int    max_new_tokens;  /* 0 when the file does not say */
 } LsPromptFormat;
 
+/* The fallback format: no template, no stop strings. */
+LsPromptFormat *ls_prompt_format_new   (void);
 /* Reads DIR/leafscope-prompt.json; a folder without it gives the fallback
  * format (template NULL).  A malformed file fails with LS_ERROR_FORMAT, an
  * unknown "format" with LS_ERROR_UNSUPPORTED. */
