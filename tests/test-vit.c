@@ -1,0 +1,390 @@
+/* The ViT forward against HF transformers' own outputs (the fixtures'
+ * expected.safetensors), for every weight layout and dtype. */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "ls-error.h"
+#include "safetensors.h"
+#include "vit.h"
+
+static char *
+fixture (const char *name)
+{
+  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
+  g_assert_nonnull (root);
+  return g_build_filename (root, name, NULL);
+}
+
+static const LsTensorView *
+expect_tensor (LsSafetensors *st, const char *name, gsize numel)
+{
+  const LsTensorView *view = ls_safetensors_lookup (st, name);
+  g_assert_nonnull (view);
+  g_assert_cmpint (view->dtype, ==, LS_DTYPE_F32);
+  g_assert_cmpuint (ls_tensor_view_numel (view), ==, numel);
+  return view;
+}
+
+/* max |a - b| over @n floats; @b may be unaligned */
+static double
+max_abs_diff (const float *a, const void *b, gsize n)
+{
+  double max = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      float v;
+      memcpy (&v, (const guint8 *) b + 4 * i, 4);
+      g_assert_true (isfinite (a[i]));
+      max = fmax (max, fabs ((double) a[i] - v));
+    }
+  return max;
+}
+
+/* The fixture's pixel_values.N stacked into one batch (B, 3, S, S). */
+static float *
+load_batch (LsSafetensors *st, int S, int *out_batch)
+{
+  int B = 0;
+  while (TRUE)
+    {
+      g_autofree char *name = g_strdup_printf ("pixel_values.%d", B);
+      if (ls_safetensors_lookup (st, name) == NULL)
+        break;
+      B++;
+    }
+  g_assert_cmpint (B, >, 0);
+  gsize per = (gsize) 3 * S * S;
+  float *batch = g_new (float, B * per);
+  for (int b = 0; b < B; b++)
+    {
+      g_autofree char *name = g_strdup_printf ("pixel_values.%d", b);
+      const LsTensorView *v = expect_tensor (st, name, per);
+      memcpy (batch + b * per, v->data, per * 4);
+    }
+  *out_batch = B;
+  return batch;
+}
+
+/* Runs @model_dir's model on its fixture's pixel values (from
+ * @expected_dir) and compares every output with the reference. */
+static void
+check_against_expected (const char *model_dir, const char *expected_dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsVit) vit = ls_vit_load (model_dir, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (vit);
+
+  g_autofree char *path = g_build_filename (expected_dir, "expected.safetensors", NULL);
+  g_autoptr(LsSafetensors) st = ls_safetensors_open (path, &error);
+  g_assert_no_error (error);
+
+  const LsVitConfig *config = ls_vit_get_config (vit);
+  int S = config->image_size, B;
+  g_autofree float *pixels = load_batch (st, S, &B);
+
+  g_autoptr(LsVitOutput) out = ls_vit_forward (vit, pixels, B,
+                                               LS_VIT_OUTPUT_ATTENTIONS | LS_VIT_OUTPUT_HIDDEN_STATES,
+                                               NULL, &error);
+  g_assert_no_error (error);
+  int T = out->tokens, C = out->hidden_size, H = out->num_heads, L = out->num_layers;
+  g_assert_cmpint (out->num_labels, ==, 3);
+
+  const LsTensorView *logits = expect_tensor (st, "logits", (gsize) B * 3);
+  double d = max_abs_diff (out->logits, logits->data, (gsize) B * 3);
+  g_test_message ("%s: logits max |diff| %.3g", model_dir, d);
+  g_assert_cmpfloat (d, <=, 1e-4);
+
+  /* probabilities: softmax of the logits, rows sum to 1 */
+  for (int b = 0; b < B; b++)
+    {
+      double s = 0;
+      for (int j = 0; j < 3; j++)
+        s += out->probs[b * 3 + j];
+      g_assert_cmpfloat_with_epsilon (s, 1.0, 1e-5);
+    }
+
+  gsize btc = (gsize) B * T * C, bhtt = (gsize) B * H * T * T;
+  /* The F16/BF16 fixtures carry logits and attentions only. */
+  for (int k = 0; k <= L && ls_safetensors_lookup (st, "hidden_states.0") != NULL; k++)
+    {
+      g_autofree char *name = g_strdup_printf ("hidden_states.%d", k);
+      const LsTensorView *ref = expect_tensor (st, name, btc);
+      d = max_abs_diff (out->hidden_states + k * btc, ref->data, btc);
+      g_test_message ("%s: %s max |diff| %.3g", model_dir, name, d);
+      g_assert_cmpfloat (d, <=, 1e-4);
+    }
+  for (int l = 0; l < L; l++)
+    {
+      g_autofree char *name = g_strdup_printf ("attentions.%d", l);
+      const LsTensorView *ref = expect_tensor (st, name, bhtt);
+      d = max_abs_diff (out->attentions + l * bhtt, ref->data, bhtt);
+      g_test_message ("%s: %s max |diff| %.3g", model_dir, name, d);
+      g_assert_cmpfloat (d, <=, 1e-5);
+    }
+
+  /* Without the optional outputs: same logits, nothing else allocated. */
+  g_autoptr(LsVitOutput) plain = ls_vit_forward (vit, pixels, B, LS_VIT_OUTPUT_DEFAULT, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (plain->attentions);
+  g_assert_null (plain->hidden_states);
+  g_assert_cmpmem (plain->logits, B * 3 * sizeof (float), out->logits, B * 3 * sizeof (float));
+
+  /* One image alone gives the same answer as inside the batch. */
+  g_autoptr(LsVitOutput) single = ls_vit_forward (vit, pixels + (gsize) (B - 1) * 3 * S * S, 1,
+                                                  LS_VIT_OUTPUT_DEFAULT, NULL, &error);
+  g_assert_no_error (error);
+  for (int j = 0; j < 3; j++)
+    g_assert_cmpfloat_with_epsilon (single->logits[j], out->logits[(B - 1) * 3 + j], 1e-5);
+}
+
+static void
+test_safetensors_f32 (void)
+{
+  g_autofree char *dir = fixture ("vit-tiny");
+  check_against_expected (dir, dir);
+
+  /* this one must carry the hidden states, or the check above was empty */
+  g_autofree char *path = g_build_filename (dir, "expected.safetensors", NULL);
+  g_autoptr(LsSafetensors) st = ls_safetensors_open (path, NULL);
+  g_assert_nonnull (ls_safetensors_lookup (st, "hidden_states.2"));
+}
+
+static void
+test_safetensors_f16 (void)
+{
+  g_autofree char *dir = fixture ("vit-tiny-f16");
+  check_against_expected (dir, dir);
+}
+
+static void
+test_safetensors_bf16 (void)
+{
+  g_autofree char *dir = fixture ("vit-tiny-bf16");
+  check_against_expected (dir, dir);
+}
+
+static void
+copy_file (const char *from_dir, const char *to_dir, const char *name)
+{
+  g_autofree char *from = g_build_filename (from_dir, name, NULL);
+  g_autofree char *to = g_build_filename (to_dir, name, NULL);
+  g_autofree char *data = NULL;
+  gsize len;
+  g_autoptr(GError) error = NULL;
+  g_file_get_contents (from, &data, &len, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (to, data, len, &error);
+  g_assert_no_error (error);
+}
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+/* pytorch_model.bin alone (no safetensors beside it) gives the same. */
+static void
+test_pickle (void)
+{
+  const char *variants[] = { "vit-tiny", "vit-tiny-f16" };
+  for (gsize i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_autofree char *src = fixture (variants[i]);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *tmp = g_dir_make_tmp ("leafscope-vit-XXXXXX", &error);
+      g_assert_no_error (error);
+      copy_file (src, tmp, "pytorch_model.bin");
+      copy_file (src, tmp, "config.json");
+      copy_file (src, tmp, "preprocessor_config.json");
+      /* TEMPORARY until the pickle reader lands (torch-pickle.c is a
+       * placeholder that answers LS_ERROR_UNSUPPORTED). */
+      g_autoptr(LsCheckpoint) probe = ls_checkpoint_open (tmp, &error);
+      if (probe == NULL && g_error_matches (error, LS_ERROR, LS_ERROR_UNSUPPORTED))
+        {
+          g_test_skip (error->message);
+          remove_dir (tmp);
+          return;
+        }
+      g_assert_no_error (error);
+      check_against_expected (tmp, src);
+      remove_dir (tmp);
+    }
+}
+
+/* The encoder of a VisionEncoderDecoderModel ("encoder." prefix, no
+ * classifier, no pooler). */
+static void
+test_encoder (void)
+{
+  g_autofree char *dir = fixture ("vit-gpt2-tiny");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsVit) vit = ls_vit_load (dir, &error);
+  g_assert_no_error (error);
+
+  const LsVitConfig *config = ls_vit_get_config (vit);
+  const LsPreprocessConfig *pp = ls_vit_get_preprocess_config (vit);
+  g_assert_cmpint (pp->height, ==, config->image_size);
+
+  g_autofree char *path = g_build_filename (dir, "expected.safetensors", NULL);
+  g_autoptr(LsSafetensors) st = ls_safetensors_open (path, &error);
+  g_assert_no_error (error);
+  int B;
+  g_autofree float *pixels = load_batch (st, config->image_size, &B);
+  g_autoptr(LsVitOutput) out = ls_vit_forward (vit, pixels, B, LS_VIT_OUTPUT_DEFAULT, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (out->logits);
+  g_assert_cmpint (out->num_labels, ==, 0);
+  g_assert_cmpint (out->hidden_size, ==, config->hidden_size);
+
+  /* After the final LayerNorm each row has the LayerNorm's statistics
+   * before the affine part: check the rows are finite and not constant. */
+  for (int t = 0; t < out->tokens; t++)
+    {
+      const float *row = out->last_hidden + (gsize) t * out->hidden_size;
+      float lo = row[0], hi = row[0];
+      for (int i = 0; i < out->hidden_size; i++)
+        {
+          g_assert_true (isfinite (row[i]));
+          lo = fminf (lo, row[i]);
+          hi = fmaxf (hi, row[i]);
+        }
+      g_assert_cmpfloat (hi - lo, >, 1e-3);
+    }
+
+  /* The same through ls_vit_new with an explicit checkpoint and prefix. */
+  g_autoptr(LsCheckpoint) ckpt = ls_checkpoint_open (dir, &error);
+  g_assert_no_error (error);
+  g_autoptr(LsVit) again = ls_vit_new (ckpt, config, "encoder.", FALSE, &error);
+  g_assert_no_error (error);
+  g_autoptr(LsVitOutput) out2 = ls_vit_forward (again, pixels, B, LS_VIT_OUTPUT_DEFAULT, NULL, &error);
+  g_assert_no_error (error);
+  gsize n = (gsize) B * out->tokens * out->hidden_size;
+  g_assert_cmpmem (out->last_hidden, n * 4, out2->last_hidden, n * 4);
+}
+
+/* Writes vit-tiny's weights to a temp folder, minus @drop, plus @extra,
+ * with tensor @reshape given one element fewer; returns the folder. */
+static char *
+doctored_model (const char *drop, const char *extra, const char *reshape)
+{
+  g_autofree char *src = fixture ("vit-tiny");
+  g_autofree char *weights = g_build_filename (src, "model.safetensors", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsSafetensors) st = ls_safetensors_open (weights, &error);
+  g_assert_no_error (error);
+
+  g_autoptr(GArray) views = g_array_new (FALSE, FALSE, sizeof (LsTensorView));
+  for (guint i = 0; i < ls_safetensors_get_n_tensors (st); i++)
+    {
+      LsTensorView v = *ls_safetensors_get_tensor (st, i);
+      if (drop != NULL && strcmp (v.name, drop) == 0)
+        continue;
+      if (reshape != NULL && strcmp (v.name, reshape) == 0)
+        {
+          v.shape[v.ndim - 1] -= 1;
+          v.nbytes = ls_tensor_view_numel (&v) * ls_dtype_size (v.dtype);
+        }
+      g_array_append_val (views, v);
+      if (extra != NULL && i == 0)
+        {
+          LsTensorView e = v;
+          e.name = extra;
+          g_array_append_val (views, e);
+        }
+    }
+
+  char *tmp = g_dir_make_tmp ("leafscope-vit-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *out = g_build_filename (tmp, "model.safetensors", NULL);
+  g_assert_true (ls_safetensors_write (out, (LsTensorView *) views->data, views->len, &error));
+  g_assert_no_error (error);
+  copy_file (src, tmp, "config.json");
+  return tmp;
+}
+
+static void
+test_bad_checkpoints (void)
+{
+  struct {
+    const char *drop, *extra, *reshape;
+    int code;
+    const char *names;
+  } cases[] = {
+    { "vit.encoder.layer.1.output.dense.bias", NULL, NULL, LS_ERROR_MISSING_TENSOR,
+      "vit.encoder.layer.1.output.dense.bias" },
+    { "classifier.weight", NULL, NULL, LS_ERROR_MISSING_TENSOR, "classifier.weight" },
+    { NULL, "vit.encoder.layer.7.mystery", NULL, LS_ERROR_UNEXPECTED_TENSOR,
+      "vit.encoder.layer.7.mystery" },
+    { NULL, NULL, "vit.embeddings.position_embeddings", LS_ERROR_SHAPE,
+      "vit.embeddings.position_embeddings" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *dir = doctored_model (cases[i].drop, cases[i].extra, cases[i].reshape);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(LsVit) vit = ls_vit_load (dir, &error);
+      g_assert_null (vit);
+      g_assert_error (error, LS_ERROR, cases[i].code);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].names));
+      remove_dir (dir);
+    }
+
+  /* A pooler is tolerated and ignored. */
+  g_autofree char *dir = doctored_model (NULL, "vit.pooler.dense.bias", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsVit) vit = ls_vit_load (dir, &error);
+  g_assert_no_error (error);
+  remove_dir (dir);
+
+  /* A folder that is not a model. */
+  g_autoptr(LsVit) none = ls_vit_load ("/nonexistent/leafscope", &error);
+  g_assert_null (none);
+  g_assert_nonnull (error);
+}
+
+static void
+test_cancel (void)
+{
+  g_autofree char *dir = fixture ("vit-tiny");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsVit) vit = ls_vit_load (dir, &error);
+  g_assert_no_error (error);
+  g_autofree float *pixels = g_new0 (float, 3 * 32 * 32);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_cancellable_cancel (cancellable);
+  g_autoptr(LsVitOutput) out = ls_vit_forward (vit, pixels, 1, LS_VIT_OUTPUT_ATTENTIONS,
+                                               cancellable, &error);
+  g_assert_null (out);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  g_assert_null (ls_vit_forward (vit, pixels, 0, 0, NULL, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_INVALID_ARGUMENT);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Engine/Vit/safetensors-f32", test_safetensors_f32);
+  g_test_add_func ("/Engine/Vit/safetensors-f16", test_safetensors_f16);
+  g_test_add_func ("/Engine/Vit/safetensors-bf16", test_safetensors_bf16);
+  g_test_add_func ("/Engine/Vit/pytorch-model-bin", test_pickle);
+  g_test_add_func ("/Engine/Vit/encoder", test_encoder);
+  g_test_add_func ("/Engine/Vit/bad-checkpoints", test_bad_checkpoints);
+  g_test_add_func ("/Engine/Vit/cancel", test_cancel);
+  return g_test_run ();
+}
