@@ -6,8 +6,4 @@
 STUB (ls_cli_classify)
 STUB (ls_cli_evaluate)
 STUB (ls_cli_inspect)
-STUB (ls_cli_tokenize)
-STUB (ls_cli_detokenize)
-STUB (ls_cli_generate)
-STUB (ls_cli_caption)
 STUB (ls_cli_diagnose)
