@@ -10,6 +10,7 @@
  *   labels <= 100,000.
  */
 #include "config.h"
+#include "json-guard.h"
 #include "ls-error.h"
 
 #include <json-glib/json-glib.h>
@@ -25,6 +26,7 @@
 #define LS_MAX_VOCAB         1000000
 #define LS_MAX_POSITIONS     (1 << 20)
 #define LS_MAX_LABELS        100000
+#define LS_MAX_JSON_DEPTH    64   /* HF configs nest 3 or 4 levels */
 
 gboolean
 ls_activation_from_string (const char   *name,
@@ -245,6 +247,12 @@ parse_root (JsonParser *parser, const char *json, gssize length,
     }
   if (length < 0)
     length = strlen (json);
+  if (!ls_json_guard_depth (json, length, LS_MAX_JSON_DEPTH))
+    {
+      g_set_error (error, LS_ERROR, LS_ERROR_CONFIG,
+                   "%s nests deeper than %d levels", what, LS_MAX_JSON_DEPTH);
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, json, length, &local))
     {
       g_set_error (error, LS_ERROR, LS_ERROR_CONFIG,

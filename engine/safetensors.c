@@ -7,6 +7,7 @@
  * tensors neither overlapping nor leaving holes, no duplicate names.
  */
 #include "safetensors.h"
+#include "json-guard.h"
 #include "ls-error.h"
 
 #include <errno.h>
@@ -304,6 +305,10 @@ parse_file (LsSafetensors *self, GError **error)
 
   if (memchr (header, '\0', n) != NULL || !g_utf8_validate (header, n, NULL))
     return fail (error, self, "header is not valid UTF-8 JSON");
+
+  /* A valid header nests 3 levels ({name: {shape: [...]}}). */
+  if (!ls_json_guard_depth (header, n, 8))
+    return fail (error, self, "header nests deeper than 8 levels");
 
   g_autoptr(JsonParser) parser = json_parser_new ();
   DupCheck check = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), NULL };

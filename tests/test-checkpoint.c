@@ -290,6 +290,18 @@ test_sharded (void)
       g_clear_error (&error);
     }
 
+  {
+    GString *deep = g_string_new ("{\"weight_map\": ");
+    for (int i = 0; i < 100000; i++)
+      g_string_append_c (deep, '[');
+    write_file (dir, "model.safetensors.index.json", deep->str, deep->len);
+    g_string_free (deep, TRUE);
+    g_assert_null (ls_checkpoint_open (dir, &error));
+    g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
+    g_assert_nonnull (strstr (error->message, "nests deeper"));
+    g_clear_error (&error);
+  }
+
   /* The same tensor in two shards is refused. */
   g_assert_true (ls_safetensors_write (s2, views, 1, &error));
   g_autofree char *dup = g_strdup_printf (

@@ -304,6 +304,26 @@ test_hostile_model (void)
                        " \"encoder\": {}, \"decoder\": {\"vocab_size\": 5},"
                        " \"decoder_start_token_id\": 9}", "decoder_start_token_id");
 
+  /* Deep nesting would overflow json-glib's recursive parser: refused first. */
+  {
+    char *deep = g_malloc (200001);
+    memset (deep, '[', 100000);
+    memset (deep + 100000, ']', 100000);
+    deep[200000] = '\0';
+    expect_config_error (deep, "nests deeper");
+    LsPreprocessConfig p;
+    g_autoptr(GError) perr = NULL;
+    g_assert_false (ls_preprocess_config_parse (&p, deep, -1, &perr));
+    g_assert_error (perr, LS_ERROR, LS_ERROR_CONFIG);
+    g_free (deep);
+    /* Brackets inside strings do not count. */
+    LsModelConfig ok;
+    g_assert_true (ls_model_config_parse (&ok,
+        "{\"model_type\": \"vit\", \"note\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"}", -1, NULL));
+    ls_model_config_clear (&ok);
+  }
+
   /* Unsupported architecture is a different code. */
   g_autoptr(GError) error = NULL;
   LsModelConfig c;

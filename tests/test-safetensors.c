@@ -325,6 +325,15 @@ test_hostile (void)
                        12, "hole");
   expect_header_error ("{" ENTRY ("a", "F32", "[1]", 0, 4) "}", 12, "cover 4");
 
+  /* Nesting deep enough to overflow a recursive JSON parser. */
+  {
+    char *deep = g_malloc (100001);
+    memset (deep, '[', 100000);
+    deep[100000] = '\0';
+    expect_header_error (deep, 0, "nests deeper");
+    g_free (deep);
+  }
+
   /* Duplicates, at the top level and inside an entry */
   expect_header_error ("{" ENTRY ("a", "F32", "[1]", 0, 4) "," ENTRY ("a", "F32", "[1]", 4, 8) "}",
                        8, "'a' twice");
