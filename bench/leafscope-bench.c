@@ -1,0 +1,450 @@
+/* leafscope-bench: the engine side of bench/run.  Loads models once and times
+ * forward / prefill / decode in-process (no process start cost), answering
+ * one JSON line per command read from stdin, the same protocol as
+ * bench/torch_ref.py:
+ *
+ *   info | load_vit DIR | vit BATCH | load_gpt2 DIR | prefill N | decode P N
+ *   | load_diagnoser DIR | diagnose IMAGE | load_lm DIR | writer N TEXT
+ *   | sgemm M N K [REPS] | bandwidth MB | rss | quit
+ *
+ * Not a test: it prints timings, it checks nothing. */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "checkpoint.h"
+#include "config.h"
+#include "cpu.h"
+#include "diagnose.h"
+#include "generate.h"
+#include "gpt2.h"
+#include "image.h"
+#include "ops.h"
+#include "vit.h"
+
+typedef struct {
+  LsVit           *vit;
+  LsCheckpoint    *gpt2_checkpoint;
+  LsModelConfig    gpt2_config;
+  gboolean         gpt2_config_set;
+  LsGpt2          *gpt2;
+  float           *logits;           /* [vocab] */
+  LsDiagnoser     *diagnoser;
+  LsLanguageModel *lm;
+} Bench;
+
+static double
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+/* Same 32-bit LCG as torch_ref.random_ids: both sides run the same prompt. */
+static void
+random_ids (int *ids, int n, int vocab, guint32 seed)
+{
+  guint32 s = seed;
+  for (int i = 0; i < n; i++)
+    {
+      s = s * 1664525u + 1013904223u;
+      ids[i] = (int) ((s >> 8) % (guint32) vocab);
+    }
+}
+
+static int
+argmax (const float *x, int n)
+{
+  int best = 0;
+  for (int i = 1; i < n; i++)
+    if (x[i] > x[best])
+      best = i;
+  return best;
+}
+
+static double
+peak_rss_mb (void)
+{
+  g_autofree char *status = NULL;
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  const char *p = strstr (status, "VmHWM:");
+  return p != NULL ? g_ascii_strtod (p + 6, NULL) / 1024.0 : -1;
+}
+
+static void
+reply_error (GError *error)
+{
+  g_autofree char *msg = g_strescape (error != NULL ? error->message : "failed", NULL);
+  printf ("{\"ok\": false, \"error\": \"%s\"}\n", msg);
+}
+
+static void
+print_ids (const int *ids, int n)
+{
+  printf ("[");
+  for (int i = 0; i < n; i++)
+    printf ("%s%d", i ? ", " : "", ids[i]);
+  printf ("]");
+}
+
+static void
+cmd_info (Bench *b)
+{
+  g_autofree char *text = ls_cpu_describe ();
+  g_autofree char *esc = g_strescape (text, NULL);
+  printf ("{\"ok\": true, \"blas_core\": \"%s\", \"threads\": %d, \"describe\": \"%s\"}\n",
+          ls_cpu_get_blas_core (), ls_cpu_get_blas_threads (), esc);
+}
+
+static void
+cmd_load_vit (Bench *b, const char *dir)
+{
+  GError *error = NULL;
+  g_clear_pointer (&b->vit, ls_vit_free);
+  double t = now_ms ();
+  b->vit = ls_vit_load (dir, &error);
+  double ms = now_ms () - t;
+  if (b->vit == NULL)
+    return reply_error (error);
+  printf ("{\"ok\": true, \"ms\": %.4f}\n", ms);
+}
+
+static void
+cmd_vit (Bench *b, int batch)
+{
+  GError *error = NULL;
+  if (b->vit == NULL || batch < 1)
+    return reply_error (NULL);
+  const LsVitConfig *c = ls_vit_get_config (b->vit);
+  gsize n = (gsize) batch * c->num_channels * c->image_size * c->image_size;
+  g_autofree float *px = g_new (float, n);
+  /* Same values as torch_ref.random_pixels: a hash of the index, [-1, 1). */
+  for (gsize i = 0; i < n; i++)
+    {
+      guint32 h = (guint32) i * 2654435761u;
+      px[i] = (float) (h >> 8) / (float) (1u << 23) - 1.0f;
+    }
+  double t = now_ms ();
+  LsVitOutput *out = ls_vit_forward (b->vit, px, batch, LS_VIT_OUTPUT_DEFAULT, NULL, &error);
+  double ms = now_ms () - t;
+  if (out == NULL)
+    return reply_error (error);
+  int top = out->logits != NULL ? argmax (out->logits, out->num_labels) : -1;
+  ls_vit_output_free (out);
+  printf ("{\"ok\": true, \"ms\": %.4f, \"top\": %d}\n", ms, top);
+}
+
+static void
+cmd_load_gpt2 (Bench *b, const char *dir)
+{
+  GError *error = NULL;
+  g_clear_pointer (&b->gpt2, ls_gpt2_free);
+  g_clear_pointer (&b->gpt2_checkpoint, ls_checkpoint_free);
+  g_clear_pointer (&b->logits, g_free);
+  if (b->gpt2_config_set)
+    ls_model_config_clear (&b->gpt2_config);
+  b->gpt2_config_set = FALSE;
+
+  double t = now_ms ();
+  if (!ls_model_config_load (&b->gpt2_config, dir, &error))
+    return reply_error (error);
+  b->gpt2_config_set = TRUE;
+  b->gpt2_checkpoint = ls_checkpoint_open (dir, &error);
+  if (b->gpt2_checkpoint == NULL)
+    return reply_error (error);
+  b->gpt2 = ls_gpt2_new (b->gpt2_checkpoint, &b->gpt2_config.gpt2, "", &error);
+  double ms = now_ms () - t;
+  if (b->gpt2 == NULL)
+    return reply_error (error);
+  b->logits = g_new (float, b->gpt2_config.gpt2.vocab_size);
+  printf ("{\"ok\": true, \"ms\": %.4f}\n", ms);
+}
+
+static void
+cmd_prefill (Bench *b, int n)
+{
+  GError *error = NULL;
+  if (b->gpt2 == NULL || n < 1)
+    return reply_error (NULL);
+  g_autofree int *ids = g_new (int, n);
+  random_ids (ids, n, b->gpt2_config.gpt2.vocab_size, 11);
+  ls_gpt2_reset (b->gpt2);
+  double t = now_ms ();
+  gboolean ok = ls_gpt2_forward (b->gpt2, ids, n, b->logits, FALSE, NULL, &error);
+  double ms = now_ms () - t;
+  if (!ok)
+    return reply_error (error);
+  printf ("{\"ok\": true, \"ms\": %.4f, \"next\": %d}\n", ms,
+          argmax (b->logits, b->gpt2_config.gpt2.vocab_size));
+}
+
+static void
+cmd_decode (Bench *b, int p, int n)
+{
+  GError *error = NULL;
+  if (b->gpt2 == NULL || p < 1 || n < 1)
+    return reply_error (NULL);
+  int vocab = b->gpt2_config.gpt2.vocab_size;
+  g_autofree int *prompt = g_new (int, p);
+  g_autofree int *out = g_new (int, n + 1);
+  random_ids (prompt, p, vocab, 13);
+  ls_gpt2_reset (b->gpt2);
+  if (!ls_gpt2_forward (b->gpt2, prompt, p, b->logits, FALSE, NULL, &error))
+    return reply_error (error);
+  out[0] = argmax (b->logits, vocab);
+  double t = now_ms ();
+  for (int i = 0; i < n; i++)
+    {
+      if (!ls_gpt2_forward (b->gpt2, &out[i], 1, b->logits, FALSE, NULL, &error))
+        return reply_error (error);
+      out[i + 1] = argmax (b->logits, vocab);
+    }
+  double ms = now_ms () - t;
+  printf ("{\"ok\": true, \"ms_per_token\": %.5f, \"ids\": ", ms / n);
+  print_ids (out, n + 1);
+  printf ("}\n");
+}
+
+static void
+cmd_load_diagnoser (Bench *b, const char *dir)
+{
+  GError *error = NULL;
+  g_clear_pointer (&b->diagnoser, ls_diagnoser_free);
+  double t = now_ms ();
+  b->diagnoser = ls_diagnoser_new (dir, NULL, &error);
+  double ms = now_ms () - t;
+  if (b->diagnoser == NULL)
+    return reply_error (error);
+  printf ("{\"ok\": true, \"ms\": %.4f}\n", ms);
+}
+
+static void
+cmd_diagnose (Bench *b, const char *path)
+{
+  GError *error = NULL;
+  if (b->diagnoser == NULL)
+    return reply_error (NULL);
+  /* Photo to diagnosis: decode, preprocess, ViT with attentions, maps, findings. */
+  double t = now_ms ();
+  LsImage *image = ls_image_load (path, &error);
+  if (image == NULL)
+    return reply_error (error);
+  LsDiagnosis *d = ls_diagnoser_classify (b->diagnoser, image, 0.5f, NULL, &error);
+  double ms = now_ms () - t;
+  ls_image_free (image);
+  if (d == NULL)
+    return reply_error (error);
+  printf ("{\"ok\": true, \"ms\": %.4f, \"top\": %d}\n", ms, d->top_index);
+  ls_diagnosis_free (d);
+}
+
+static void
+cmd_load_lm (Bench *b, const char *dir)
+{
+  GError *error = NULL;
+  g_clear_pointer (&b->lm, ls_language_model_free);
+  double t = now_ms ();
+  b->lm = ls_language_model_load (dir, &error);
+  double ms = now_ms () - t;
+  if (b->lm == NULL)
+    return reply_error (error);
+  printf ("{\"ok\": true, \"ms\": %.4f}\n", ms);
+}
+
+static void
+cmd_writer (Bench *b, int n, const char *text)
+{
+  GError *error = NULL;
+  if (b->lm == NULL || n < 1)
+    return reply_error (NULL);
+  /* Unescape "\n" so the harness can pass a multi-line prompt on one line. */
+  g_autofree char *prompt = g_strcompress (text);
+  g_autoptr(GArray) prompt_ids = g_array_new (FALSE, FALSE, sizeof (int));
+  if (!ls_tokenizer_encode (ls_language_model_get_tokenizer (b->lm), prompt, -1, prompt_ids, &error))
+    return reply_error (error);
+
+  LsGenerateOptions options;
+  ls_generate_options_init (&options);
+  options.max_new_tokens = n;
+  options.do_sample = FALSE;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (int));
+  LsGenerateStats stats = { 0 };
+  double t = now_ms ();
+  gboolean ok = ls_language_model_generate (b->lm, prompt, &options, NULL, NULL, ids,
+                                            &stats, NULL, &error);
+  double ms = now_ms () - t;
+  if (!ok)
+    return reply_error (error);
+  printf ("{\"ok\": true, \"tokens_per_s\": %.4f, \"tokens\": %u, \"ids\": ",
+          ids->len / (ms * 1e-3), ids->len);
+  print_ids ((const int *) ids->data, ids->len);
+  printf (", \"prompt_ids\": ");
+  print_ids ((const int *) prompt_ids->data, prompt_ids->len);
+  printf ("}\n");
+}
+
+static void
+cmd_sgemm (Bench *b, int m, int n, int k, int reps)
+{
+  if (m < 1 || n < 1 || k < 1)
+    return reply_error (NULL);
+  reps = MAX (reps, 1);
+  g_autofree float *x = g_new (float, (gsize) m * k);
+  g_autofree float *w = g_new (float, (gsize) n * k);
+  g_autofree float *bias = g_new0 (float, n);
+  g_autofree float *y = g_new (float, (gsize) m * n);
+  for (gsize i = 0; i < (gsize) m * k; i++)
+    x[i] = (float) (i % 7) * 0.1f;
+  for (gsize i = 0; i < (gsize) n * k; i++)
+    w[i] = (float) (i % 5) * 0.01f;
+  ls_linear (y, x, w, bias, m, k, n);  /* warm-up: threads up, pages touched */
+  double t = now_ms ();
+  for (int r = 0; r < reps; r++)
+    ls_linear (y, x, w, bias, m, k, n);
+  double s = (now_ms () - t) * 1e-3 / reps;
+  printf ("{\"ok\": true, \"gflops\": %.3f}\n", 2.0 * m * n * k / s / 1e9);
+}
+
+typedef struct {
+  const guint32 *p;
+  gsize          n;
+  guint32        sum;
+} ReadJob;
+
+typedef guint32 U32x8 __attribute__ ((vector_size (32)));
+
+static gpointer
+read_job (gpointer data)
+{
+  ReadJob *job = data;
+  /* Integer sums in 32-byte vectors (plain SSE2 when the target has no
+   * AVX2): the loop is bound by memory, not by the adds. */
+  U32x8 acc[4] = { { 0 } };
+  gsize i = 0;
+  for (; i + 32 <= job->n; i += 32)
+    for (int j = 0; j < 4; j++)
+      {
+        U32x8 v;
+        memcpy (&v, job->p + i + 8 * j, sizeof v);
+        acc[j] += v;
+      }
+  guint32 sum = 0;
+  for (; i < job->n; i++)
+    sum += job->p[i];
+  for (int j = 0; j < 4; j++)
+    for (int k = 0; k < 8; k++)
+      sum += acc[j][k];
+  job->sum = sum;
+  return NULL;
+}
+
+static void
+cmd_bandwidth (Bench *b, int mb, int threads)
+{
+  gsize n = (gsize) mb * 1024 * 1024 / 4;
+  threads = CLAMP (threads, 1, 64);
+  g_autofree guint32 *a = g_new (guint32, n);
+  for (gsize i = 0; i < n; i++)
+    a[i] = (guint32) i;
+  double best = INFINITY;
+  guint32 check = 0;
+  for (int r = 0; r < 5; r++)
+    {
+      ReadJob jobs[64];
+      GThread *th[64];
+      double t = now_ms ();
+      for (int i = 0; i < threads; i++)
+        {
+          gsize lo = n * i / threads, hi = n * (i + 1) / threads;
+          jobs[i] = (ReadJob) { a + lo, hi - lo, 0 };
+          th[i] = g_thread_new ("bw", read_job, &jobs[i]);
+        }
+      for (int i = 0; i < threads; i++)
+        {
+          g_thread_join (th[i]);
+          check += jobs[i].sum;
+        }
+      best = MIN (best, now_ms () - t);
+    }
+  printf ("{\"ok\": true, \"gbs\": %.3f, \"check\": %u}\n", n * 4.0 / (best * 1e-3) / 1e9, check);
+}
+
+static void
+bench_clear (Bench *b)
+{
+  g_clear_pointer (&b->vit, ls_vit_free);
+  g_clear_pointer (&b->gpt2, ls_gpt2_free);
+  g_clear_pointer (&b->gpt2_checkpoint, ls_checkpoint_free);
+  g_clear_pointer (&b->logits, g_free);
+  if (b->gpt2_config_set)
+    ls_model_config_clear (&b->gpt2_config);
+  g_clear_pointer (&b->diagnoser, ls_diagnoser_free);
+  g_clear_pointer (&b->lm, ls_language_model_free);
+}
+
+int
+main (int argc, char **argv)
+{
+  ls_cpu_ensure_blas_core (argc, argv);
+
+  Bench b = { 0 };
+  char line[65536];
+  int threads = 2;
+  const char *env = g_getenv ("LEAFSCOPE_BENCH_THREADS");
+  if (env != NULL)
+    threads = atoi (env);
+
+  while (fgets (line, sizeof line, stdin) != NULL)
+    {
+      g_strchomp (line);
+      char *arg = strchr (line, ' ');
+      if (arg != NULL)
+        *arg++ = '\0';
+      else
+        arg = line + strlen (line);
+      int i1 = 0, i2 = 0, i3 = 0, i4 = 0;
+      sscanf (arg, "%d %d %d %d", &i1, &i2, &i3, &i4);
+
+      if (strcmp (line, "quit") == 0)
+        break;
+      else if (strcmp (line, "info") == 0)
+        cmd_info (&b);
+      else if (strcmp (line, "load_vit") == 0)
+        cmd_load_vit (&b, arg);
+      else if (strcmp (line, "vit") == 0)
+        cmd_vit (&b, i1);
+      else if (strcmp (line, "load_gpt2") == 0)
+        cmd_load_gpt2 (&b, arg);
+      else if (strcmp (line, "prefill") == 0)
+        cmd_prefill (&b, i1);
+      else if (strcmp (line, "decode") == 0)
+        cmd_decode (&b, i1, i2);
+      else if (strcmp (line, "load_diagnoser") == 0)
+        cmd_load_diagnoser (&b, arg);
+      else if (strcmp (line, "diagnose") == 0)
+        cmd_diagnose (&b, arg);
+      else if (strcmp (line, "load_lm") == 0)
+        cmd_load_lm (&b, arg);
+      else if (strcmp (line, "writer") == 0)
+        {
+          const char *text = strchr (arg, ' ');
+          cmd_writer (&b, i1, text != NULL ? text + 1 : "");
+        }
+      else if (strcmp (line, "sgemm") == 0)
+        cmd_sgemm (&b, i1, i2, i3, i4 > 0 ? i4 : 5);
+      else if (strcmp (line, "bandwidth") == 0)
+        cmd_bandwidth (&b, i1, threads);
+      else if (strcmp (line, "rss") == 0)
+        printf ("{\"ok\": true, \"mb\": %.2f}\n", peak_rss_mb ());
+      else
+        printf ("{\"ok\": false, \"error\": \"unknown command\"}\n");
+      fflush (stdout);
+    }
+  bench_clear (&b);
+  return 0;
+}
