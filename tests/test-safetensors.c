@@ -341,6 +341,52 @@ test_hostile (void)
                        4, "'dtype' twice");
 }
 
+/* Every truncation and every single-byte change of a small valid file
+ * either parses into views inside the buffer or fails with an error;
+ * never a crash (the sanitizer build watches). */
+static void
+test_mutations (void)
+{
+  g_autoptr(GBytes) good = build_file (
+    "{\"__metadata__\":{\"format\":\"pt\"},"
+    "\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},"
+    "\"b\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[16,22]},"
+    "\"c\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[22,30]}}", 30);
+  gsize size;
+  const guint8 *orig = g_bytes_get_data (good, &size);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsSafetensors) st = ls_safetensors_new_from_bytes (good, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ls_safetensors_get_n_tensors (st), ==, 3);
+
+  for (gsize cut = 0; cut < size; cut++)
+    {
+      g_autoptr(GBytes) part = g_bytes_new_from_bytes (good, 0, cut);
+      LsSafetensors *t = ls_safetensors_new_from_bytes (part, &error);
+      g_assert_null (t);
+      g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
+      g_clear_error (&error);
+    }
+  for (gsize at = 0; at < size; at++)
+    for (int flip = 1; flip < 256; flip <<= 1)
+      {
+        guint8 *copy = g_memdup2 (orig, size);
+        copy[at] ^= (guint8) flip;
+        g_autoptr(GBytes) bad = g_bytes_new_take (copy, size);
+        LsSafetensors *t = ls_safetensors_new_from_bytes (bad, &error);
+        g_assert_true ((t == NULL) == (error != NULL));
+        for (guint i = 0; t != NULL && i < ls_safetensors_get_n_tensors (t); i++)
+          {
+            const LsTensorView *v = ls_safetensors_get_tensor (t, i);
+            g_assert_true (v->nbytes == 0 ||
+                           ((const guint8 *) v->data >= copy &&
+                            (const guint8 *) v->data + v->nbytes <= copy + size));
+          }
+        ls_safetensors_free (t);
+        g_clear_error (&error);
+      }
+}
+
 static void
 test_open_errors (void)
 {
@@ -389,6 +435,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Safetensors/unaligned", test_unaligned);
   g_test_add_func ("/Engine/Safetensors/other-dtypes", test_other_dtypes);
   g_test_add_func ("/Engine/Safetensors/hostile", test_hostile);
+  g_test_add_func ("/Engine/Safetensors/mutations", test_mutations);
   g_test_add_func ("/Engine/Safetensors/open-errors", test_open_errors);
   return g_test_run ();
 }

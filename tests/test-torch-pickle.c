@@ -151,6 +151,54 @@ test_hand_built (void)
     }
 }
 
+/* What Python's pickle (protocol 2) writes for a state dict that is an
+ * OrderedDict carrying _metadata (as model.state_dict() is), with torch's
+ * persistent ids: generated with stand-in torch modules, tensors a.weight
+ * (2, 2) and b.bias (4,) over one storage of 8 floats. */
+static const char ordered_dict_pickle[] =
+  "\x80\x02\x63\x63\x6f\x6c\x6c\x65\x63\x74\x69\x6f\x6e\x73\x0a\x4f"
+  "\x72\x64\x65\x72\x65\x64\x44\x69\x63\x74\x0a\x71\x00\x29\x52\x71"
+  "\x01\x28\x58\x08\x00\x00\x00\x61\x2e\x77\x65\x69\x67\x68\x74\x71"
+  "\x02\x63\x74\x6f\x72\x63\x68\x2e\x5f\x75\x74\x69\x6c\x73\x0a\x5f"
+  "\x72\x65\x62\x75\x69\x6c\x64\x5f\x74\x65\x6e\x73\x6f\x72\x5f\x76"
+  "\x32\x0a\x71\x03\x28\x28\x58\x07\x00\x00\x00\x73\x74\x6f\x72\x61"
+  "\x67\x65\x71\x04\x63\x74\x6f\x72\x63\x68\x0a\x46\x6c\x6f\x61\x74"
+  "\x53\x74\x6f\x72\x61\x67\x65\x0a\x71\x05\x58\x01\x00\x00\x00\x30"
+  "\x71\x06\x58\x03\x00\x00\x00\x63\x70\x75\x71\x07\x4b\x08\x74\x71"
+  "\x08\x51\x4b\x00\x4b\x02\x4b\x02\x86\x71\x09\x4b\x02\x4b\x01\x86"
+  "\x71\x0a\x89\x68\x00\x29\x52\x71\x0b\x74\x71\x0c\x52\x71\x0d\x58"
+  "\x06\x00\x00\x00\x62\x2e\x62\x69\x61\x73\x71\x0e\x68\x03\x28\x28"
+  "\x68\x04\x68\x05\x68\x06\x68\x07\x4b\x08\x74\x71\x0f\x51\x4b\x04"
+  "\x4b\x04\x85\x71\x10\x4b\x01\x85\x71\x11\x89\x68\x00\x29\x52\x71"
+  "\x12\x74\x71\x13\x52\x71\x14\x75\x7d\x71\x15\x58\x09\x00\x00\x00"
+  "\x5f\x6d\x65\x74\x61\x64\x61\x74\x61\x71\x16\x68\x00\x29\x52\x71"
+  "\x17\x28\x58\x00\x00\x00\x00\x71\x18\x7d\x71\x19\x58\x07\x00\x00"
+  "\x00\x76\x65\x72\x73\x69\x6f\x6e\x71\x1a\x4b\x01\x73\x58\x01\x00"
+  "\x00\x00\x61\x71\x1b\x7d\x71\x1c\x68\x1a\x4b\x01\x73\x75\x73\x62"
+  "\x2e";
+
+static void
+test_ordered_dict_metadata (void)
+{
+  Entry e[] = {
+    { "archive/data.pkl", ordered_dict_pickle, sizeof ordered_dict_pickle - 1, 0 },
+    { "archive/data/0", storage_values, sizeof storage_values, 0 },
+  };
+  g_autoptr(GBytes) bytes = build_zip (e, G_N_ELEMENTS (e), FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsTorchFile) tf = ls_torch_file_new_from_bytes (bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ls_torch_file_get_n_tensors (tf), ==, 2);
+  const LsTensorView *a = ls_torch_file_lookup (tf, "a.weight");
+  const LsTensorView *b = ls_torch_file_lookup (tf, "b.bias");
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpint (a->ndim, ==, 2);
+  g_assert_cmpmem (a->data, a->nbytes, storage_values, 4 * sizeof (float));
+  g_assert_cmpmem (b->data, b->nbytes, storage_values + 4, 4 * sizeof (float));
+  g_assert_null (ls_torch_file_lookup (tf, "_metadata"));
+}
+
 static void
 compare_with_safetensors (const char *folder)
 {
@@ -494,6 +542,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Engine/TorchPickle/hand-built", test_hand_built);
+  g_test_add_func ("/Engine/TorchPickle/ordered-dict-metadata", test_ordered_dict_metadata);
   g_test_add_func ("/Engine/TorchPickle/fixtures", test_fixtures);
   g_test_add_func ("/Engine/TorchPickle/checkpoint", test_checkpoint);
   g_test_add_func ("/Engine/TorchPickle/unsafe-globals", test_unsafe_globals);
