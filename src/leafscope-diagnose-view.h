@@ -1,0 +1,49 @@
+/* leafscope-diagnose-view.h: drop a leaf, see the diagnosis, the heatmap and
+ * the streamed description. */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "leafscope-worker.h"
+
+G_BEGIN_DECLS
+
+#define LEAFSCOPE_TYPE_DIAGNOSE_VIEW (leafscope_diagnose_view_get_type ())
+G_DECLARE_FINAL_TYPE (LeafscopeDiagnoseView, leafscope_diagnose_view, LEAFSCOPE, DIAGNOSE_VIEW, GtkWidget)
+
+void     leafscope_diagnose_view_setup        (LeafscopeDiagnoseView *self,
+                                               LeafscopeWorker       *worker,
+                                               GSettings             *settings);
+/* One file is diagnosed; several become a strip to step through. */
+void     leafscope_diagnose_view_open_files   (LeafscopeDiagnoseView *self,
+                                               GFile                **files,
+                                               guint                  n_files);
+void     leafscope_diagnose_view_open_texture (LeafscopeDiagnoseView *self,
+                                               GdkTexture            *texture,
+                                               const char            *name);
+void     leafscope_diagnose_view_paste        (LeafscopeDiagnoseView *self);
+void     leafscope_diagnose_view_stop         (LeafscopeDiagnoseView *self);
+void     leafscope_diagnose_view_regenerate   (LeafscopeDiagnoseView *self);
+/* Asks where, then writes the PNG and its Markdown sibling. */
+void     leafscope_diagnose_view_save_report  (LeafscopeDiagnoseView *self);
+/* Writes the report without asking (tests, scripts). */
+gboolean leafscope_diagnose_view_write_report (LeafscopeDiagnoseView *self,
+                                               GFile                 *png_file,
+                                               gboolean               overwrite,
+                                               GError               **error);
+/* Steps through the strip; returns FALSE at its ends. */
+gboolean leafscope_diagnose_view_step         (LeafscopeDiagnoseView *self,
+                                               int                    delta);
+
+/* State, for the window's actions and for tests. */
+gboolean           leafscope_diagnose_view_get_busy        (LeafscopeDiagnoseView *self);
+gboolean           leafscope_diagnose_view_get_generating  (LeafscopeDiagnoseView *self);
+const LsDiagnosis *leafscope_diagnose_view_get_diagnosis   (LeafscopeDiagnoseView *self);
+const char        *leafscope_diagnose_view_get_verdict     (LeafscopeDiagnoseView *self);
+/* The bar of class @label: its fraction, or -1 when there is none. */
+double             leafscope_diagnose_view_get_bar_fraction (LeafscopeDiagnoseView *self,
+                                                             const char            *label);
+char              *leafscope_diagnose_view_dup_description (LeafscopeDiagnoseView *self);
+guint              leafscope_diagnose_view_get_n_photos    (LeafscopeDiagnoseView *self);
+GtkWidget         *leafscope_diagnose_view_get_photo_view  (LeafscopeDiagnoseView *self);
+
+G_END_DECLS

@@ -1,0 +1,58 @@
+/* leafscope-report.h: the saved report: the photo with its heatmap as PNG and
+ * a Markdown sibling (diagnosis, probabilities, description, models, date).
+ * Plain logic, no widgets, so that it is tested on its own. */
+#pragma once
+
+#include <gio/gio.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include "image.h"
+
+/* The colour map of every heatmap the app shows or saves. */
+#define LEAFSCOPE_COLORMAP LS_COLORMAP_INFERNO
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const char         *photo_name;     /* shown in the title */
+  const char         *image_file;     /* the PNG's base name, linked from the Markdown; may be NULL */
+  int                 n_classes;
+  const char * const *labels;         /* id2label names */
+  const float        *probs;          /* [n_classes] */
+  int                 top_index;
+  gboolean            uncertain;
+  const char         *description;    /* may be NULL or "" */
+  const char         *vision_model;   /* folder or name */
+  const char         *text_model;     /* NULL: none */
+  GDateTime          *date;
+} LeafscopeReport;
+
+/* The Markdown text of @report (g_free). */
+char      *leafscope_report_to_markdown (const LeafscopeReport *report);
+
+/* The photo with the attention heatmap (@grid: @grid_size x @grid_size
+ * values in [0, 1], stretched over the whole photo) blended in at @opacity,
+ * as the window shows it; @grid NULL: the photo alone. */
+GdkPixbuf *leafscope_report_composite   (const LsImage *photo,
+                                         const float   *grid,
+                                         int            grid_size,
+                                         double         opacity);
+
+/* Writes @bytes to @file atomically (a temporary file renamed over the
+ * target).  Unless @overwrite, fails with G_IO_ERROR_EXISTS when @file exists. */
+gboolean   leafscope_report_write_file  (GFile        *file,
+                                         GBytes       *bytes,
+                                         gboolean      overwrite,
+                                         GError      **error);
+
+/* The Markdown sibling of @png_file: same name, ".md" instead of ".png". */
+GFile     *leafscope_report_markdown_file_for (GFile *png_file);
+
+/* Writes @composite to @png_file and the Markdown to its sibling.  Checks
+ * both targets before writing either, so nothing is half-saved. */
+gboolean   leafscope_report_save        (const LeafscopeReport *report,
+                                         GdkPixbuf             *composite,
+                                         GFile                 *png_file,
+                                         gboolean               overwrite,
+                                         GError               **error);
+
+G_END_DECLS
