@@ -36,14 +36,20 @@ ls_diagnoser_new (const char *vision_model_dir, const char *text_model_dir,
       return NULL;
     }
 
-  LsLanguageModel *language = NULL;
+  g_autoptr(LsLanguageModel) language = NULL;
   g_autoptr(LsPromptFormat) format = NULL;
   if (text_model_dir != NULL)
     {
-      /* Until the language model API lands in the build. */
-      g_set_error (error, LS_ERROR, LS_ERROR_UNSUPPORTED,
-                   "%s: text models are not available in this build yet", text_model_dir);
-      return NULL;
+      language = ls_language_model_load (text_model_dir, error);
+      if (language == NULL)
+        return NULL;
+      if (ls_language_model_is_captioner (language))
+        {
+          g_set_error (error, LS_ERROR, LS_ERROR_UNSUPPORTED,
+                       "%s: an image captioner cannot write from findings; use a GPT-2 text model",
+                       text_model_dir);
+          return NULL;
+        }
       format = ls_prompt_format_load (text_model_dir, error);
       if (format == NULL)
         return NULL;
@@ -64,7 +70,7 @@ ls_diagnoser_free (LsDiagnoser *self)
   if (self == NULL)
     return;
   ls_vit_free (self->vit);
-  g_assert (self->language == NULL);
+  ls_language_model_free (self->language);
   ls_prompt_format_free (self->prompt_format);
   g_free (self);
 }
@@ -189,12 +195,7 @@ ls_diagnoser_build_prompt (LsDiagnoser *self, const LsDiagnosis *diagnosis,
 void
 ls_diagnoser_init_generate_options (LsDiagnoser *self, LsGenerateOptions *options)
 {
-  /* Until generate.c is in the build: its defaults, by hand. */
-  memset (options, 0, sizeof *options);
-  options->max_new_tokens = 64;
-  options->temperature = 1.0f;
-  options->top_p = 1.0f;
-  options->repetition_penalty = 1.0f;
+  ls_generate_options_init (options);
   if (self->prompt_format->max_new_tokens > 0)
     options->max_new_tokens = self->prompt_format->max_new_tokens;
   if (self->prompt_format->stop[0] != NULL)
@@ -294,11 +295,8 @@ ls_diagnoser_describe (LsDiagnoser *self, const LsDiagnosis *diagnosis,
     .stops = opts.stop_strings,
     .pending = g_string_new (NULL),
   };
-  (void) stats;
-  (void) cancellable;
-  gboolean ok = FALSE;
-  g_set_error_literal (error, LS_ERROR, LS_ERROR_UNSUPPORTED, "text models are not available in this build yet");
-  (void) relay_token;
+  gboolean ok = ls_language_model_generate (self->language, prompt, &opts, relay_token, &relay,
+                                            NULL, stats, cancellable, error);
   if (ok && !relay.stopped && relay.pending->len > 0 && callback != NULL)
     callback (-1, relay.pending->str, user_data);
   g_string_free (relay.pending, TRUE);

@@ -6,4 +6,3 @@
 STUB (ls_cli_classify)
 STUB (ls_cli_evaluate)
 STUB (ls_cli_inspect)
-STUB (ls_cli_diagnose)

@@ -1,6 +1,8 @@
 /* The diagnose pipeline: classify against the engine's own steps run by
  * hand, describe against direct generation, cancellation. */
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <unistd.h>
 #include <math.h>
 #include <string.h>
 #include "attention-map.h"
@@ -147,6 +149,235 @@ test_bad_models (void)
   g_assert_nonnull (error);
 }
 
+/* ------------------------------------------------------------ describe */
+
+typedef struct {
+  GString      *text;
+  int           calls;
+  int           cancel_after;  /* 0: never */
+  GCancellable *cancellable;
+} Collect;
+
+static gboolean
+collect_piece (int token_id, const char *piece, gpointer user_data)
+{
+  Collect *c = user_data;
+  (void) token_id;
+  g_assert_true (g_utf8_validate (piece, -1, NULL));
+  g_string_append (c->text, piece);
+  c->calls++;
+  if (c->cancel_after > 0 && c->calls == c->cancel_after)
+    g_cancellable_cancel (c->cancellable);
+  return TRUE;
+}
+
+static LsDiagnosis *
+classify_fixture (LsDiagnoser *diagnoser)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = fixture ("vit-tiny");
+  g_autofree char *path = g_build_filename (dir, "input1.png", NULL);
+  g_autoptr(LsImage) image = ls_image_load (path, &error);
+  g_assert_no_error (error);
+  LsDiagnosis *d = ls_diagnoser_classify (diagnoser, image, 0.5f, NULL, &error);
+  g_assert_no_error (error);
+  return d;
+}
+
+/* What the language model writes for @prompt with @options, straight. */
+static char *
+direct_generation (const char *text_dir, const char *prompt, const LsGenerateOptions *options,
+                   int *out_calls)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsLanguageModel) lm = ls_language_model_load (text_dir, &error);
+  g_assert_no_error (error);
+  Collect c = { g_string_new (NULL), 0, 0, NULL };
+  LsGenerateStats stats;
+  gboolean ok = ls_language_model_generate (lm, prompt, options, collect_piece, &c, NULL,
+                                            &stats, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  *out_calls = c.calls;
+  return g_string_free (c.text, FALSE);
+}
+
+/* A model folder holding gpt2-tiny's files and a leafscope-prompt.json. */
+static char *
+make_text_model (const char *prompt_json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *gpt2 = fixture ("gpt2-tiny");
+  char *dir = g_dir_make_tmp ("leafscope-diagnose-XXXXXX", &error);
+  g_assert_no_error (error);
+  const char *files[] = { "config.json", "model.safetensors", "vocab.json", "merges.txt" };
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *from = g_build_filename (gpt2, files[i], NULL);
+      g_autofree char *to = g_build_filename (dir, files[i], NULL);
+      g_assert_cmpint (symlink (from, to), ==, 0);
+    }
+  g_autofree char *path = g_build_filename (dir, LS_PROMPT_FILE_NAME, NULL);
+  g_assert_true (g_file_set_contents (path, prompt_json, -1, NULL));
+  return dir;
+}
+
+static void
+remove_text_model (const char *dir)
+{
+  const char *files[] = { "config.json", "model.safetensors", "vocab.json", "merges.txt",
+                          LS_PROMPT_FILE_NAME };
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[i], NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+test_describe_streams (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *vit = fixture ("vit-tiny");
+  /* gpt2-tiny's context (128) is too short for the plain prompt: a short
+   * template instead. */
+  g_autofree char *gpt2 = make_text_model ("{\"template\": \"{language} {label}:\"}");
+  g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (vit, gpt2, &error);
+  g_assert_no_error (error);
+  g_assert_true (ls_diagnoser_has_text_model (diagnoser));
+  g_autoptr(LsDiagnosis) d = classify_fixture (diagnoser);
+
+  LsGenerateOptions options;
+  ls_diagnoser_init_generate_options (diagnoser, &options);
+  options.max_new_tokens = 24;
+  g_assert_null (options.stop_strings); /* the prompt file names none */
+
+  for (int l = 0; l < 2; l++)
+    {
+      const char *language = l == 0 ? "en" : "pt_BR";
+      g_autofree char *prompt = ls_diagnoser_build_prompt (diagnoser, d, language);
+      int expected_calls = 0;
+      g_autofree char *expected = direct_generation (gpt2, prompt, &options, &expected_calls);
+
+      Collect c = { g_string_new (NULL), 0, 0, NULL };
+      LsGenerateStats stats = { 0 };
+      g_assert_true (ls_diagnoser_describe (diagnoser, d, language, &options, collect_piece, &c,
+                                            &stats, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (c.text->str, ==, expected);
+      /* One call per token, and one more (id -1) when the generator
+       * flushes an unfinished character at the end. */
+      g_assert_cmpint (c.calls, ==, expected_calls);
+      g_assert_cmpint (c.calls - stats.generated_tokens, >=, 0);
+      g_assert_cmpint (c.calls - stats.generated_tokens, <=, 1);
+      g_assert_cmpint (stats.generated_tokens, >, 0);
+      g_assert_cmpint (stats.prompt_tokens, >, 2);
+      g_assert_cmpfloat (stats.first_token_seconds, <=, stats.total_seconds);
+      g_string_free (c.text, TRUE);
+    }
+  remove_text_model (gpt2);
+}
+
+static void
+test_describe_template_and_stop (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *vit = fixture ("vit-tiny");
+  g_autofree char *gpt2 = fixture ("gpt2-tiny");
+
+  /* First the unstopped text for the template's prompt. */
+  g_autofree char *plain_dir = make_text_model ("{\"format\": 1, \"template\": \"{label}: {confidence}%\\n\", "
+                                                "\"max_new_tokens\": 30}");
+  g_autoptr(LsDiagnoser) plain = ls_diagnoser_new (vit, plain_dir, &error);
+  g_assert_no_error (error);
+  g_autoptr(LsDiagnosis) d = classify_fixture (plain);
+  g_autofree char *prompt = ls_diagnoser_build_prompt (plain, d, "en");
+  g_autofree char *want_prompt = g_strdup_printf ("%s: %d%%\n", d->labels[d->top_index],
+                                                  ls_findings_percent (d->top_score));
+  g_assert_cmpstr (prompt, ==, want_prompt);
+
+  LsGenerateOptions options;
+  ls_diagnoser_init_generate_options (plain, &options);
+  g_assert_cmpint (options.max_new_tokens, ==, 30);
+  int n_calls = 0;
+  g_autofree char *full = direct_generation (gpt2, prompt, &options, &n_calls);
+  g_assert_cmpint (g_utf8_strlen (full, -1), >=, 12);
+
+  /* A stop string taken from the middle of that text: the description ends
+   * just before its first occurrence, without it. */
+  const char *from = g_utf8_offset_to_pointer (full, 6);
+  const char *to = g_utf8_offset_to_pointer (full, 9);
+  g_autofree char *stop = g_strndup (from, to - from);
+  g_autofree char *want = g_strndup (full, strstr (full, stop) - full);
+  g_autoptr(JsonNode) stop_node = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (stop_node, stop);
+  g_autofree char *stop_json = json_to_string (stop_node, FALSE);
+  g_autofree char *json = g_strdup_printf ("{\"format\": 1, \"template\": \"{label}: {confidence}%%\\n\", "
+                                           "\"stop\": [\"<|findings|>\", %s], \"max_new_tokens\": 30}",
+                                           stop_json);
+  g_autofree char *stop_dir = make_text_model (json);
+  g_autoptr(LsDiagnoser) stopping = ls_diagnoser_new (vit, stop_dir, &error);
+  g_assert_no_error (error);
+
+  Collect c = { g_string_new (NULL), 0, 0, NULL };
+  LsGenerateStats stats = { 0 };
+  g_assert_true (ls_diagnoser_describe (stopping, d, "en", NULL, collect_piece, &c, &stats,
+                                        NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (c.text->str, ==, want);
+  g_assert_cmpint (stats.stop_reason, ==, LS_STOP_STOP_STRING);
+  g_string_free (c.text, TRUE);
+
+  remove_text_model (plain_dir);
+  remove_text_model (stop_dir);
+}
+
+static void
+test_describe_cancelled (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *vit = fixture ("vit-tiny");
+  g_autofree char *gpt2 = make_text_model ("{\"template\": \"{label}\"}");
+  g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (vit, gpt2, &error);
+  g_assert_no_error (error);
+  g_autoptr(LsDiagnosis) d = classify_fixture (diagnoser);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  LsGenerateOptions options;
+  ls_diagnoser_init_generate_options (diagnoser, &options);
+  options.max_new_tokens = 40;
+  Collect c = { g_string_new (NULL), 0, 3, cancellable };
+  LsGenerateStats stats = { 0 };
+  g_assert_false (ls_diagnoser_describe (diagnoser, d, "en", &options, collect_piece, &c, &stats,
+                                         cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (c.calls, ==, 3);
+  g_string_free (c.text, TRUE);
+
+  /* The diagnoser stays usable. */
+  g_clear_error (&error);
+  Collect again = { g_string_new (NULL), 0, 0, NULL };
+  options.max_new_tokens = 5;
+  g_assert_true (ls_diagnoser_describe (diagnoser, d, "en", &options, collect_piece, &again,
+                                        NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (again.calls, ==, 5);
+  g_string_free (again.text, TRUE);
+  remove_text_model (gpt2);
+}
+
+static void
+test_captioner_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *vit = fixture ("vit-tiny");
+  g_autofree char *captioner = fixture ("vit-gpt2-tiny");
+  g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (vit, captioner, &error);
+  g_assert_null (diagnoser);
+  g_assert_error (error, LS_ERROR, LS_ERROR_UNSUPPORTED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -155,5 +386,9 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Diagnose/classify-cancelled", test_classify_cancelled);
   g_test_add_func ("/Engine/Diagnose/no-text-model", test_no_text_model);
   g_test_add_func ("/Engine/Diagnose/bad-models", test_bad_models);
+  g_test_add_func ("/Engine/Diagnose/describe-streams", test_describe_streams);
+  g_test_add_func ("/Engine/Diagnose/describe-template-and-stop", test_describe_template_and_stop);
+  g_test_add_func ("/Engine/Diagnose/describe-cancelled", test_describe_cancelled);
+  g_test_add_func ("/Engine/Diagnose/captioner-refused", test_captioner_refused);
   return g_test_run ();
 }

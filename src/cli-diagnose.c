@@ -1,0 +1,564 @@
+/* cli-diagnose.c: `leafscope-cli diagnose`, the shared diagnose pipeline
+ * over files and folders. */
+#include <errno.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli-common.h"
+#include "diagnose.h"
+#include "heatmap.h"
+#include "ls-error.h"
+
+typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV } OutputFormat;
+
+typedef struct {
+  LsDiagnoser  *diagnoser;
+  OutputFormat  format;
+  const char   *language;
+  gboolean      describe;
+  int           max_new_tokens;
+  float         threshold;
+  const char   *heatmap_dir;
+  GHashTable   *heatmap_names;  /* names written in this run */
+  GString      *description;    /* the current image's description */
+  gboolean      streaming;      /* text format: pieces go straight to stdout */
+} Run;
+
+static const char *const image_extensions[] = {
+  ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", NULL
+};
+
+static gboolean
+has_image_extension (const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+  for (int i = 0; image_extensions[i] != NULL; i++)
+    if (g_str_has_suffix (lower, image_extensions[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static int
+compare_paths (gconstpointer a, gconstpointer b)
+{
+  /* Filename order as a file manager shows it (val.2 before val.10). */
+  g_autofree char *ka = g_utf8_collate_key_for_filename (*(char **) a, -1);
+  g_autofree char *kb = g_utf8_collate_key_for_filename (*(char **) b, -1);
+  return strcmp (ka, kb);
+}
+
+/* Image files under @folder, recursively, sorted. */
+static gboolean
+collect_folder (const char *folder, GPtrArray *out, GError **error)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, error);
+  if (dir == NULL)
+    return FALSE;
+
+  g_autoptr(GPtrArray) here = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      if (name[0] == '.')
+        continue;
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) || has_image_extension (name))
+        g_ptr_array_add (here, g_steal_pointer (&path));
+    }
+  g_ptr_array_sort (here, compare_paths);
+  for (guint i = 0; i < here->len; i++)
+    {
+      const char *path = here->pdata[i];
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && !collect_folder (path, out, error))
+            return FALSE;
+        }
+      else
+        g_ptr_array_add (out, g_strdup (path));
+    }
+  return TRUE;
+}
+
+static char *
+csv_field (const char *text)
+{
+  if (text == NULL)
+    return g_strdup ("");
+  if (strpbrk (text, ",\"\n\r") == NULL)
+    return g_strdup (text);
+  GString *out = g_string_new ("\"");
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+  return g_string_free (out, FALSE);
+}
+
+static char *
+number (double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.4f", value));
+}
+
+static gboolean
+on_piece (int token_id, const char *piece, gpointer user_data)
+{
+  Run *run = user_data;
+  (void) token_id;
+  g_string_append (run->description, piece);
+  if (run->streaming)
+    {
+      fputs (piece, stdout);
+      fflush (stdout);
+    }
+  return TRUE;
+}
+
+/* Writes the heatmap overlay of @image; returns the file written. */
+static char *
+write_heatmap (Run *run, const char *path, const LsImage *image, const LsDiagnosis *d,
+               GError **error)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  char *dot = strrchr (base, '.');
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+
+  g_autofree char *name = g_strdup_printf ("%s-heatmap.png", base);
+  for (int k = 2; g_hash_table_contains (run->heatmap_names, name); k++)
+    {
+      g_free (name);
+      name = g_strdup_printf ("%s-%d-heatmap.png", base, k);
+    }
+  g_hash_table_add (run->heatmap_names, g_strdup (name));
+
+  g_autoptr(LsImage) overlay = ls_heatmap_composite (image, d->rollout, d->grid_size,
+                                                     d->grid_size, LS_COLORMAP_INFERNO, 0.5f);
+  g_autoptr(GdkPixbuf) pixbuf =
+    gdk_pixbuf_new_from_data (overlay->rgb, GDK_COLORSPACE_RGB, FALSE, 8,
+                              overlay->width, overlay->height, overlay->width * 3, NULL, NULL);
+  char *out = g_build_filename (run->heatmap_dir, name, NULL);
+  if (!gdk_pixbuf_save (pixbuf, out, "png", error, NULL))
+    {
+      g_free (out);
+      return NULL;
+    }
+  return out;
+}
+
+static void
+print_text (Run *run, const char *path, const LsDiagnosis *d)
+{
+  const LsFindings *f = &d->findings;
+  g_autofree char *quality = ls_findings_quality_string (f);
+
+  printf ("%s: %s %d%%", path, d->labels[f->top_index], ls_findings_percent (f->top_score));
+  if (f->runner_up_index >= 0)
+    printf (" (runner-up %s %d%%)", d->labels[f->runner_up_index],
+            ls_findings_percent (f->runner_up_score));
+  printf ("%s\n", f->uncertain ? " uncertain" : "");
+  printf ("  affected area %d%% of the leaf, leaf %d%% of the photo, attention %s (%d%%), photo %s\n",
+          ls_findings_percent (f->affected_area), ls_findings_percent (f->leaf_fraction),
+          ls_findings_attention_word (f->attention_concentration),
+          ls_findings_percent (f->attention_concentration), quality);
+  (void) run;
+}
+
+static void
+print_json (Run *run, const char *path, const LsDiagnosis *d, const char *heatmap,
+            double seconds_diagnosis, const LsGenerateStats *stats)
+{
+  const LsFindings *f = &d->findings;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *quality = ls_findings_quality_string (f);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "path");
+  json_builder_add_string_value (b, path);
+  json_builder_set_member_name (b, "label");
+  json_builder_add_string_value (b, d->labels[f->top_index]);
+  json_builder_set_member_name (b, "score");
+  json_builder_add_double_value (b, f->top_score);
+  json_builder_set_member_name (b, "probs");
+  json_builder_begin_object (b);
+  for (int i = 0; i < d->n_labels; i++)
+    {
+      json_builder_set_member_name (b, d->labels[i]);
+      json_builder_add_double_value (b, d->probs[i]);
+    }
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "uncertain");
+  json_builder_add_boolean_value (b, f->uncertain);
+
+  json_builder_set_member_name (b, "findings");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "runner_up");
+  if (f->runner_up_index >= 0)
+    json_builder_add_string_value (b, d->labels[f->runner_up_index]);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "runner_up_score");
+  json_builder_add_double_value (b, f->runner_up_score);
+  json_builder_set_member_name (b, "affected_area");
+  json_builder_add_double_value (b, f->affected_area);
+  json_builder_set_member_name (b, "leaf_fraction");
+  json_builder_add_double_value (b, f->leaf_fraction);
+  json_builder_set_member_name (b, "attention_concentration");
+  json_builder_add_double_value (b, f->attention_concentration);
+  json_builder_set_member_name (b, "attention");
+  json_builder_add_string_value (b, ls_findings_attention_word (f->attention_concentration));
+  json_builder_set_member_name (b, "brightness");
+  json_builder_add_double_value (b, f->brightness);
+  json_builder_set_member_name (b, "overexposed_fraction");
+  json_builder_add_double_value (b, f->overexposed_fraction);
+  json_builder_set_member_name (b, "sharpness");
+  json_builder_add_double_value (b, f->sharpness);
+  json_builder_set_member_name (b, "too_dark");
+  json_builder_add_boolean_value (b, f->too_dark);
+  json_builder_set_member_name (b, "overexposed");
+  json_builder_add_boolean_value (b, f->overexposed);
+  json_builder_set_member_name (b, "blurred");
+  json_builder_add_boolean_value (b, f->blurred);
+  json_builder_set_member_name (b, "quality");
+  json_builder_add_string_value (b, quality);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "description");
+  if (run->describe)
+    json_builder_add_string_value (b, run->description->str);
+  else
+    json_builder_add_null_value (b);
+  if (heatmap != NULL)
+    {
+      json_builder_set_member_name (b, "heatmap");
+      json_builder_add_string_value (b, heatmap);
+    }
+
+  json_builder_set_member_name (b, "seconds");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "diagnosis");
+  json_builder_add_double_value (b, seconds_diagnosis);
+  if (run->describe)
+    {
+      json_builder_set_member_name (b, "first_token");
+      json_builder_add_double_value (b, seconds_diagnosis + stats->first_token_seconds);
+      json_builder_set_member_name (b, "last_token");
+      json_builder_add_double_value (b, seconds_diagnosis + stats->total_seconds);
+      json_builder_set_member_name (b, "generated_tokens");
+      json_builder_add_int_value (b, stats->generated_tokens);
+    }
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
+
+static void
+print_json_error (const char *path, const char *message)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "path");
+  json_builder_add_string_value (b, path);
+  json_builder_set_member_name (b, "error");
+  json_builder_add_string_value (b, message);
+  json_builder_end_object (b);
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
+
+static void
+print_csv_header (char **labels)
+{
+  printf ("path,label,score");
+  for (int i = 0; labels[i] != NULL; i++)
+    {
+      g_autofree char *field = csv_field (labels[i]);
+      printf (",p_%s", field);
+    }
+  printf (",uncertain,runner_up,runner_up_score,affected_area,leaf_fraction,"
+          "attention_concentration,brightness,overexposed_fraction,sharpness,quality,description\n");
+}
+
+static void
+print_csv (Run *run, const char *path, const LsDiagnosis *d)
+{
+  const LsFindings *f = &d->findings;
+  g_autofree char *p = csv_field (path);
+  g_autofree char *quality = ls_findings_quality_string (f);
+  g_autofree char *description = csv_field (run->describe ? run->description->str : "");
+  g_autofree char *score = number (f->top_score);
+
+  printf ("%s,%s,%s", p, d->labels[f->top_index], score);
+  for (int i = 0; i < d->n_labels; i++)
+    {
+      g_autofree char *v = number (d->probs[i]);
+      printf (",%s", v);
+    }
+  const double values[] = { f->runner_up_score, f->affected_area, f->leaf_fraction,
+                            f->attention_concentration, f->brightness,
+                            f->overexposed_fraction, f->sharpness };
+  printf (",%s,%s", f->uncertain ? "yes" : "no",
+          f->runner_up_index >= 0 ? d->labels[f->runner_up_index] : "");
+  for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autofree char *v = number (values[i]);
+      printf (",%s", v);
+    }
+  printf (",%s,%s\n", quality, description);
+}
+
+/* Reports a failed photo on stderr (the engine's messages often name the
+ * file already) and, in json, as an error object. */
+static void
+report_failure (Run *run, const char *path, const char *what, const GError *error)
+{
+  const char *message = error->message;
+  if (g_str_has_prefix (message, path) && g_str_has_prefix (message + strlen (path), ": "))
+    message += strlen (path) + 2;
+  ls_cli_fail (path, "%s%s", what, message);
+  if (run->format == FORMAT_JSON)
+    print_json_error (path, error->message);
+}
+
+/* Diagnoses one photo; FALSE (reported on stderr) when it failed. */
+static gboolean
+diagnose_one (Run *run, const char *path, gboolean *header_done)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  g_autoptr(LsImage) image = ls_image_load (path, &error);
+  g_autoptr(LsDiagnosis) d = NULL;
+  if (image != NULL)
+    d = ls_diagnoser_classify (run->diagnoser, image, run->threshold, NULL, &error);
+  if (d == NULL)
+    {
+      report_failure (run, path, "", error);
+      return FALSE;
+    }
+  double seconds_diagnosis = (g_get_monotonic_time () - start) / 1e6;
+
+  g_autofree char *heatmap = NULL;
+  if (run->heatmap_dir != NULL)
+    {
+      heatmap = write_heatmap (run, path, image, d, &error);
+      if (heatmap == NULL)
+        {
+          report_failure (run, path, "heatmap: ", error);
+          return FALSE;
+        }
+    }
+
+  if (run->format == FORMAT_TEXT)
+    {
+      print_text (run, path, d);
+      if (heatmap != NULL)
+        printf ("  heatmap %s\n", heatmap);
+      fflush (stdout);
+    }
+
+  LsGenerateStats stats = { 0 };
+  g_string_truncate (run->description, 0);
+  if (run->describe)
+    {
+      LsGenerateOptions options;
+      ls_diagnoser_init_generate_options (run->diagnoser, &options);
+      if (run->max_new_tokens > 0)
+        options.max_new_tokens = run->max_new_tokens;
+      run->streaming = run->format == FORMAT_TEXT;
+      if (run->streaming)
+        fputs ("  ", stdout);
+      gboolean ok = ls_diagnoser_describe (run->diagnoser, d, run->language, &options,
+                                           on_piece, run, &stats, NULL, &error);
+      if (run->streaming)
+        fputs ("\n", stdout);
+      run->streaming = FALSE;
+      if (!ok)
+        {
+          report_failure (run, path, "description: ", error);
+          return FALSE;
+        }
+    }
+
+  switch (run->format)
+    {
+    case FORMAT_TEXT:
+      break;
+    case FORMAT_JSON:
+      print_json (run, path, d, heatmap, seconds_diagnosis, &stats);
+      break;
+    case FORMAT_CSV:
+      if (!*header_done)
+        {
+          print_csv_header (d->labels);
+          *header_done = TRUE;
+        }
+      print_csv (run, path, d);
+      break;
+    }
+  fflush (stdout);
+  return TRUE;
+}
+
+int
+ls_cli_diagnose (int argc, char **argv)
+{
+  g_autofree char *vision_model = NULL;
+  g_autofree char *text_model = NULL;
+  g_autofree char *language = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *heatmap_dir = NULL;
+  gboolean no_describe = FALSE;
+  gboolean quiet = FALSE;
+  double threshold = 0.6;
+  int max_new_tokens = 0;
+  const GOptionEntry entries[] = {
+    { "vision-model", 0, 0, G_OPTION_ARG_FILENAME, &vision_model,
+      "ViT classifier folder (default: the shipped leaf-vit)", "DIR" },
+    { "text-model", 0, 0, G_OPTION_ARG_FILENAME, &text_model,
+      "GPT-2 folder that writes the description (default: the shipped leaf-gpt2)", "DIR" },
+    { "language", 0, 0, G_OPTION_ARG_STRING, &language,
+      "Language of the description: en (default) or pt_BR", "LANG" },
+    { "no-describe", 0, 0, G_OPTION_ARG_NONE, &no_describe,
+      "Diagnose only, write no description", NULL },
+    { "heatmap-dir", 0, 0, G_OPTION_ARG_FILENAME, &heatmap_dir,
+      "Write each photo with its attention-rollout overlay as NAME-heatmap.png", "DIR" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format,
+      "Output: text (default), json (one object per line) or csv", "FORMAT" },
+    { "uncertainty-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
+      "Flag results whose top probability is below this (default 0.6)", "P" },
+    { "max-new-tokens", 0, 0, G_OPTION_ARG_INT, &max_new_tokens,
+      "Longest description in tokens (default: the text model's setting)", "N" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      "No progress on stderr", NULL },
+    { NULL }
+  };
+
+  g_autoptr(GOptionContext) context = g_option_context_new ("PATH... - diagnose bean leaf photos");
+  g_option_context_set_summary (context,
+    "Runs the diagnosis pipeline (ViT classifier, attention maps, findings, and a\n"
+    "description streamed by the text model) on photos; folders are walked\n"
+    "recursively for image files.\n\n"
+    "Exit status: 0 when every photo was diagnosed; 1 when some photo failed (each\n"
+    "failure is reported on stderr, and in json as {\"path\", \"error\"}, and the run\n"
+    "goes on with the next); 2 on a usage error or a model that cannot be loaded.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return ls_cli_fail (NULL, "diagnose: %s", error->message);
+
+  if (argc < 2)
+    return ls_cli_fail (NULL, "diagnose: no photo or folder given (see --help)");
+
+  OutputFormat output = FORMAT_TEXT;
+  if (format == NULL || strcmp (format, "text") == 0)
+    output = FORMAT_TEXT;
+  else if (strcmp (format, "json") == 0)
+    output = FORMAT_JSON;
+  else if (strcmp (format, "csv") == 0)
+    output = FORMAT_CSV;
+  else
+    return ls_cli_fail (NULL, "diagnose: --format must be text, json or csv, not “%s”", format);
+
+  if (language == NULL)
+    language = g_strdup ("en");
+  if (strcmp (language, "en") != 0 && strcmp (language, "pt_BR") != 0)
+    return ls_cli_fail (NULL, "diagnose: --language must be en or pt_BR, not “%s”", language);
+  if (!(threshold >= 0.0 && threshold <= 1.0))
+    return ls_cli_fail (NULL, "diagnose: --uncertainty-threshold must be between 0 and 1");
+  if (max_new_tokens < 0)
+    return ls_cli_fail (NULL, "diagnose: --max-new-tokens must not be negative");
+
+  if (heatmap_dir != NULL && g_mkdir_with_parents (heatmap_dir, 0755) != 0)
+    return ls_cli_fail (heatmap_dir, "cannot create the heatmap folder: %s", g_strerror (errno));
+
+  if (vision_model == NULL)
+    vision_model = ls_cli_default_model_dir ("leaf-vit");
+  if (!no_describe && text_model == NULL)
+    {
+      text_model = ls_cli_default_model_dir ("leaf-gpt2");
+      if (!g_file_test (text_model, G_FILE_TEST_IS_DIR))
+        {
+          fprintf (stderr, "leafscope-cli: note: no text model at %s: diagnosing without descriptions\n",
+                   text_model);
+          g_clear_pointer (&text_model, g_free);
+          no_describe = TRUE;
+        }
+    }
+  if (no_describe)
+    g_clear_pointer (&text_model, g_free);
+
+  /* Every path is checked before the models load. */
+  g_autoptr(GPtrArray) photos = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_file_test (argv[i], G_FILE_TEST_IS_DIR))
+        {
+          if (!collect_folder (argv[i], photos, &error))
+            return ls_cli_fail_error (argv[i], &error);
+        }
+      else if (g_file_test (argv[i], G_FILE_TEST_EXISTS))
+        g_ptr_array_add (photos, g_strdup (argv[i]));
+      else
+        return ls_cli_fail (argv[i], "no such file or folder");
+    }
+
+  if (photos->len == 0)
+    return ls_cli_fail (NULL, "diagnose: no image files found");
+
+  gint64 load_start = g_get_monotonic_time ();
+  g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (vision_model, text_model, &error);
+  if (diagnoser == NULL)
+    return ls_cli_fail_error (NULL, &error);
+  if (!quiet)
+    fprintf (stderr, "leafscope-cli: models loaded in %.2f s (%s%s%s)\n",
+             (g_get_monotonic_time () - load_start) / 1e6, vision_model,
+             text_model != NULL ? ", " : "", text_model != NULL ? text_model : "");
+
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GString) description = g_string_new (NULL);
+  Run run = {
+    .diagnoser = diagnoser,
+    .format = output,
+    .language = language,
+    .describe = !no_describe,
+    .max_new_tokens = max_new_tokens,
+    .threshold = (float) threshold,
+    .heatmap_dir = heatmap_dir,
+    .heatmap_names = names,
+    .description = description,
+  };
+
+  gboolean header_done = FALSE;
+  guint failed = 0;
+  for (guint i = 0; i < photos->len; i++)
+    {
+      const char *path = photos->pdata[i];
+      if (!quiet)
+        fprintf (stderr, "leafscope-cli: [%u/%u] %s\n", i + 1, photos->len, path);
+      if (!diagnose_one (&run, path, &header_done))
+        failed++;
+    }
+
+  if (failed > 0)
+    {
+      fprintf (stderr, "leafscope-cli: %u of %u photos failed\n", failed, photos->len);
+      return 1;
+    }
+  return 0;
+}
