@@ -384,6 +384,29 @@ test_no_weights (void)
   remove_tree (dir);
 }
 
+/* The shared leaf-vit model: its README states 2,855,811 parameters in F16. */
+static void
+test_leaf_vit (void)
+{
+  const char *shared = g_getenv ("LEAFSCOPE_SHARED");
+  g_autofree char *dir = shared != NULL ? g_build_filename (shared, "models", "leaf-vit", NULL) : NULL;
+  if (dir == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("../shared/models/leaf-vit is not available (LEAFSCOPE_SHARED)");
+      return;
+    }
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsCheckpoint) ck = ls_checkpoint_open (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ls_checkpoint_get_n_params (ck), ==, 2855811);
+  g_assert_cmpint (ls_checkpoint_get_dtype (ck), ==, LS_DTYPE_F16);
+  const int64_t patch[] = { 192, 3, 16, 16 };
+  const float *w = ls_checkpoint_get_f32 (ck, "vit.embeddings.patch_embeddings.projection.weight",
+                                          4, patch, &error);
+  g_assert_no_error (error);
+  g_assert_true (isfinite (w[0]) && isfinite (w[192 * 3 * 16 * 16 - 1]));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -394,5 +417,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Checkpoint/sharded", test_sharded);
   g_test_add_func ("/Engine/Checkpoint/unaligned-f32", test_unaligned_f32);
   g_test_add_func ("/Engine/Checkpoint/no-weights", test_no_weights);
+  g_test_add_func ("/Engine/Checkpoint/leaf-vit", test_leaf_vit);
   return g_test_run ();
 }

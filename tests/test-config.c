@@ -430,6 +430,38 @@ test_preprocess_variants (void)
     }
 }
 
+/* The shared leaf-vit model, values from its README. */
+static void
+test_leaf_vit (void)
+{
+  const char *shared = g_getenv ("LEAFSCOPE_SHARED");
+  g_autofree char *dir = shared != NULL ? g_build_filename (shared, "models", "leaf-vit", NULL) : NULL;
+  if (dir == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("../shared/models/leaf-vit is not available (LEAFSCOPE_SHARED)");
+      return;
+    }
+  g_autoptr(GError) error = NULL;
+  LsModelConfig c;
+  g_assert_true (ls_model_config_load (&c, dir, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (c.arch, ==, LS_ARCH_VIT_FOR_IMAGE_CLASSIFICATION);
+  g_assert_cmpint (c.vit.image_size, ==, 224);
+  g_assert_cmpint (c.vit.patch_size, ==, 16);
+  g_assert_cmpint (c.vit.hidden_size, ==, 192);
+  g_assert_cmpint (c.vit.num_layers, ==, 6);
+  g_assert_cmpint (c.vit.num_heads, ==, 3);
+  g_assert_cmpint (c.vit.intermediate_size, ==, 768);
+  g_assert_cmpint (c.vit.num_labels, ==, 3);
+  g_assert_cmpstr (c.vit.labels[1], ==, "bean_rust");
+  ls_model_config_clear (&c);
+  LsPreprocessConfig p;
+  g_assert_true (ls_preprocess_config_load (&p, dir, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (p.height, ==, 224);
+  g_assert_cmpint (p.width, ==, 224);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -443,5 +475,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Config/hostile", test_hostile_model);
   g_test_add_func ("/Engine/Config/missing-file", test_missing_file);
   g_test_add_func ("/Engine/Config/preprocess-variants", test_preprocess_variants);
+  g_test_add_func ("/Engine/Config/leaf-vit", test_leaf_vit);
   return g_test_run ();
 }
