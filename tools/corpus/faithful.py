@@ -1,0 +1,110 @@
+"""Faithfulness checks for a written report against its findings.
+
+Shared by the corpus generator (every generated example must pass) and by
+tools/train/eval_writer.py (the measured share of model outputs that pass).
+"""
+import re
+
+LABELS = ("angular_leaf_spot", "bean_rust", "healthy")
+
+# How each class is named in a report, per language.
+NAME_PATTERNS = {
+    "en": {
+        "angular_leaf_spot": re.compile(r"angular (leaf )?spot", re.I),
+        "bean_rust": re.compile(r"\brust\b", re.I),
+        "healthy": re.compile(r"\bhealthy\b", re.I),
+    },
+    "pt_BR": {
+        "angular_leaf_spot": re.compile(r"mancha[- ]angular", re.I),
+        "bean_rust": re.compile(r"ferrugem", re.I),
+        "healthy": re.compile(r"\b(sadia|sadio|saudável)\b", re.I),
+    },
+}
+
+# A sentence that names another class is fine only when it is clearly the
+# runner-up (a differential), never the diagnosis.
+RUNNER_UP_MARKER = {
+    "en": re.compile(r"runner-up", re.I),
+    "pt_BR": re.compile(r"segunda hipótese", re.I),
+}
+
+UNCERTAIN_WORDS = {
+    "en": re.compile(r"\buncertain\b", re.I),
+    "pt_BR": re.compile(r"\bincert[oa]\b", re.I),
+}
+RETAKE_WORDS = {
+    "en": re.compile(r"(retake|new photo|another photo|second photo)", re.I),
+    "pt_BR": re.compile(r"(nova foto|outra foto|repita a foto|tire (novamente )?a foto)", re.I),
+}
+QUALITY_WORDS = {
+    "en": {"dark": re.compile(r"too dark|underexposed|(photo|image|picture) (is|was) (\w+ )?dark\b|\bdark (photo|image|picture)", re.I),
+           "overexposed": re.compile(r"overexposed", re.I),
+           "blurred": re.compile(r"blurred|blurry|out of focus", re.I)},
+    "pt_BR": {"dark": re.compile(r"escura demais|muito escura|subexposta|pouco iluminada|(foto|imagem) (está|estava|ficou) (\w+ )?escura\b", re.I),
+              "overexposed": re.compile(r"superexpost[ao]|clara demais", re.I),
+              "blurred": re.compile(r"desfocad[ao]|borrad[ao]", re.I)},
+}
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?;:])\s+|\n+")
+_PERCENT = re.compile(r"(\d+)\s?%")
+
+
+def sentences(text):
+    return [s for s in _SENT_SPLIT.split(text) if s.strip()]
+
+
+def quality_list(quality):
+    if quality.strip() == "good":
+        return []
+    return [q.strip() for q in quality.split(",") if q.strip()]
+
+
+def check(findings, report):
+    """Return a dict of booleans for one report.
+
+    findings: dict with language, label, confidence, runner_up,
+    runner_up_confidence, uncertain ('yes'/'no'), affected_area, attention,
+    quality.
+    """
+    lang = findings["language"]
+    label = findings["label"]
+    names = NAME_PATTERNS[lang]
+    marker = RUNNER_UP_MARKER[lang]
+    sents = sentences(report)
+
+    names_diagnosis = any(names[label].search(s) and not marker.search(s) for s in sents)
+    other_as_diagnosis = False
+    for s in sents:
+        if marker.search(s):
+            continue
+        for other in LABELS:
+            if other != label and names[other].search(s):
+                other_as_diagnosis = True
+    diagnosis_ok = names_diagnosis and not other_as_diagnosis
+
+    percents = [int(m) for m in _PERCENT.findall(report)]
+    allowed = {int(findings["confidence"]), int(findings["affected_area"]),
+               int(findings["runner_up_confidence"])}
+    confidence_ok = int(findings["confidence"]) in percents
+    area_ok = int(findings["affected_area"]) in percents
+    no_wrong_numbers = all(p in allowed for p in percents)
+    numbers_ok = confidence_ok and area_ok and no_wrong_numbers
+
+    says_uncertain = bool(UNCERTAIN_WORDS[lang].search(report))
+    if findings["uncertain"] == "yes":
+        uncertain_ok = says_uncertain and bool(RETAKE_WORDS[lang].search(report))
+    else:
+        uncertain_ok = not says_uncertain
+
+    quality_ok = all(QUALITY_WORDS[lang][q].search(report)
+                     for q in quality_list(findings["quality"]))
+
+    return {
+        "diagnosis": diagnosis_ok,
+        "confidence": confidence_ok,
+        "area": area_ok,
+        "numbers": numbers_ok,
+        "uncertain": uncertain_ok,
+        "quality": quality_ok,
+        "all": diagnosis_ok and numbers_ok and uncertain_ok and quality_ok,
+    }
