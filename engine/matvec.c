@@ -1,0 +1,432 @@
+/* matvec.c: row-times-matrix kernels (F32, F16) and the few threads that run
+ * them.  See matvec.h for why these exist beside cblas_sgemm. */
+#include "matvec.h"
+
+#include <cblas.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "ops.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HAVE_X86_KERNELS 1
+#endif
+
+/* Below this many weights a call runs on the calling thread alone: waking
+ * a worker costs more than it saves. */
+#define MIN_PARALLEL_WEIGHTS (64 * 1024)
+/* How long an idle worker spins before it sleeps: decoding calls come back
+ * to back, a few microseconds apart. */
+#define SPIN_US 200
+
+/* Computes y[j0:j1] of one product. */
+typedef void (*KernelFn) (float *y, const float *x, const void *w, const float *b,
+                          int in, int out, int j0, int j1);
+
+typedef struct {
+  KernelFn     fn;
+  float       *y;
+  const float *x;
+  const void  *w;
+  const float *b;
+  int          in, out;
+  int          n_parts;
+  int          align;   /* part boundaries are multiples of this */
+} Job;
+
+typedef struct {
+  LsMatvec *self;
+  int       index;       /* the part this worker runs: 1 .. n_threads - 1 */
+} Worker;
+
+struct _LsMatvec {
+  int        n_threads;
+  GThread  **threads;    /* n_threads - 1 */
+  Worker    *workers;
+  const char *kernels;
+  KernelFn   in_out_f32, in_out_f16, out_in_f32, out_in_f16;
+
+  Job        job;
+  gint       generation; /* bumped for each job */
+  gint       pending;    /* workers still running the current job */
+  gint       quit;
+  GMutex     lock;
+  GCond      cond;
+};
+
+/* ------------------------------------------------------------ portable */
+
+static void
+in_out_f32_portable (float *y, const float *x, const void *wv, const float *b,
+                     int in, int out, int j0, int j1)
+{
+  const float *w = wv;
+  for (int j = j0; j < j1; j++)
+    y[j] = b != NULL ? b[j] : 0.0f;
+  for (int i = 0; i < in; i++)
+    {
+      const float *row = w + (gsize) i * out;
+      float xi = x[i];
+      for (int j = j0; j < j1; j++)
+        y[j] += xi * row[j];
+    }
+}
+
+static float
+load_f16 (const guint8 *p)
+{
+  guint16 h;
+  memcpy (&h, p, 2);
+  return ls_f16_to_float (h);
+}
+
+static void
+in_out_f16_portable (float *y, const float *x, const void *wv, const float *b,
+                     int in, int out, int j0, int j1)
+{
+  const guint8 *w = wv;
+  for (int j = j0; j < j1; j++)
+    y[j] = b != NULL ? b[j] : 0.0f;
+  for (int i = 0; i < in; i++)
+    {
+      const guint8 *row = w + (gsize) i * out * 2;
+      float xi = x[i];
+      for (int j = j0; j < j1; j++)
+        y[j] += xi * load_f16 (row + 2 * (gsize) j);
+    }
+}
+
+static void
+out_in_f32_portable (float *y, const float *x, const void *wv, const float *b,
+                     int in, int out, int j0, int j1)
+{
+  const float *w = wv;
+  for (int j = j0; j < j1; j++)
+    {
+      const float *row = w + (gsize) j * in;
+      float s = 0.0f;
+      for (int i = 0; i < in; i++)
+        s += row[i] * x[i];
+      y[j] = s + (b != NULL ? b[j] : 0.0f);
+    }
+}
+
+static void
+out_in_f16_portable (float *y, const float *x, const void *wv, const float *b,
+                     int in, int out, int j0, int j1)
+{
+  const guint8 *w = wv;
+  for (int j = j0; j < j1; j++)
+    {
+      const guint8 *row = w + (gsize) j * in * 2;
+      float s = 0.0f;
+      for (int i = 0; i < in; i++)
+        s += load_f16 (row + 2 * (gsize) i) * x[i];
+      y[j] = s + (b != NULL ? b[j] : 0.0f);
+    }
+}
+
+/* ------------------------------------------------------------ AVX2 + FMA + F16C */
+
+#ifdef HAVE_X86_KERNELS
+#define X86_TARGET __attribute__ ((target ("avx2,fma,f16c")))
+
+X86_TARGET static inline __m256
+load8_f32 (const float *p)
+{
+  return _mm256_loadu_ps (p);
+}
+
+X86_TARGET static inline __m256
+load8_f16 (const guint16 *p)
+{
+  return _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) p));
+}
+
+X86_TARGET static inline float
+hsum8 (__m256 v)
+{
+  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
+  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
+  s = _mm_add_ss (s, _mm_movehdup_ps (s));
+  return _mm_cvtss_f32 (s);
+}
+
+X86_TARGET static inline float
+f16_scalar (const guint16 *p)
+{
+  guint16 h;
+  memcpy (&h, p, 2);
+  return _cvtsh_ss (h);
+}
+
+/* Four rows of W at a time: each y element is loaded and stored once per
+ * four rows, the weights streamed once. */
+#define IN_OUT_KERNEL(NAME, T, LOAD8, SCALAR)                                     \
+X86_TARGET static void                                                            \
+NAME (float *y, const float *x, const void *wv, const float *b,                   \
+      int in, int out, int j0, int j1)                                            \
+{                                                                                 \
+  const T *w = wv;                                                                \
+  for (int j = j0; j < j1; j++)                                                   \
+    y[j] = b != NULL ? b[j] : 0.0f;                                               \
+  int i = 0;                                                                      \
+  for (; i + 4 <= in; i += 4)                                                     \
+    {                                                                             \
+      const T *r0 = w + (gsize) i * out, *r1 = r0 + out, *r2 = r1 + out,          \
+              *r3 = r2 + out;                                                     \
+      __m256 x0 = _mm256_set1_ps (x[i]), x1 = _mm256_set1_ps (x[i + 1]);          \
+      __m256 x2 = _mm256_set1_ps (x[i + 2]), x3 = _mm256_set1_ps (x[i + 3]);      \
+      int j = j0;                                                                 \
+      for (; j + 8 <= j1; j += 8)                                                 \
+        {                                                                         \
+          __m256 a = _mm256_loadu_ps (y + j);                                     \
+          __m256 c = _mm256_mul_ps (x1, LOAD8 (r1 + j));                          \
+          a = _mm256_fmadd_ps (x0, LOAD8 (r0 + j), a);                            \
+          c = _mm256_fmadd_ps (x3, LOAD8 (r3 + j), c);                            \
+          a = _mm256_fmadd_ps (x2, LOAD8 (r2 + j), a);                            \
+          _mm256_storeu_ps (y + j, _mm256_add_ps (a, c));                         \
+        }                                                                         \
+      for (; j < j1; j++)                                                         \
+        y[j] += x[i] * SCALAR (r0 + j) + x[i + 1] * SCALAR (r1 + j)               \
+                + x[i + 2] * SCALAR (r2 + j) + x[i + 3] * SCALAR (r3 + j);        \
+    }                                                                             \
+  for (; i < in; i++)                                                             \
+    {                                                                             \
+      const T *r = w + (gsize) i * out;                                           \
+      __m256 xi = _mm256_set1_ps (x[i]);                                          \
+      int j = j0;                                                                 \
+      for (; j + 8 <= j1; j += 8)                                                 \
+        _mm256_storeu_ps (y + j, _mm256_fmadd_ps (xi, LOAD8 (r + j),              \
+                                                  _mm256_loadu_ps (y + j)));      \
+      for (; j < j1; j++)                                                         \
+        y[j] += x[i] * SCALAR (r + j);                                            \
+    }                                                                             \
+}
+
+/* Four output rows at a time, sharing each load of x. */
+#define OUT_IN_KERNEL(NAME, T, LOAD8, SCALAR)                                     \
+X86_TARGET static void                                                            \
+NAME (float *y, const float *x, const void *wv, const float *b,                   \
+      int in, int out, int j0, int j1)                                            \
+{                                                                                 \
+  const T *w = wv;                                                                \
+  int j = j0;                                                                     \
+  for (; j + 4 <= j1; j += 4)                                                     \
+    {                                                                             \
+      const T *r0 = w + (gsize) j * in, *r1 = r0 + in, *r2 = r1 + in,             \
+              *r3 = r2 + in;                                                      \
+      __m256 a0 = _mm256_setzero_ps (), a1 = a0, a2 = a0, a3 = a0;                \
+      int i = 0;                                                                  \
+      for (; i + 8 <= in; i += 8)                                                 \
+        {                                                                         \
+          __m256 xv = _mm256_loadu_ps (x + i);                                    \
+          a0 = _mm256_fmadd_ps (LOAD8 (r0 + i), xv, a0);                          \
+          a1 = _mm256_fmadd_ps (LOAD8 (r1 + i), xv, a1);                          \
+          a2 = _mm256_fmadd_ps (LOAD8 (r2 + i), xv, a2);                          \
+          a3 = _mm256_fmadd_ps (LOAD8 (r3 + i), xv, a3);                          \
+        }                                                                         \
+      float s0 = hsum8 (a0), s1 = hsum8 (a1), s2 = hsum8 (a2), s3 = hsum8 (a3);   \
+      for (; i < in; i++)                                                         \
+        {                                                                         \
+          s0 += SCALAR (r0 + i) * x[i];                                           \
+          s1 += SCALAR (r1 + i) * x[i];                                           \
+          s2 += SCALAR (r2 + i) * x[i];                                           \
+          s3 += SCALAR (r3 + i) * x[i];                                           \
+        }                                                                         \
+      y[j] = s0 + (b != NULL ? b[j] : 0.0f);                                      \
+      y[j + 1] = s1 + (b != NULL ? b[j + 1] : 0.0f);                              \
+      y[j + 2] = s2 + (b != NULL ? b[j + 2] : 0.0f);                              \
+      y[j + 3] = s3 + (b != NULL ? b[j + 3] : 0.0f);                              \
+    }                                                                             \
+  for (; j < j1; j++)                                                             \
+    {                                                                             \
+      const T *r = w + (gsize) j * in;                                            \
+      __m256 a = _mm256_setzero_ps ();                                            \
+      int i = 0;                                                                  \
+      for (; i + 8 <= in; i += 8)                                                 \
+        a = _mm256_fmadd_ps (LOAD8 (r + i), _mm256_loadu_ps (x + i), a);          \
+      float s = hsum8 (a);                                                        \
+      for (; i < in; i++)                                                         \
+        s += SCALAR (r + i) * x[i];                                               \
+      y[j] = s + (b != NULL ? b[j] : 0.0f);                                       \
+    }                                                                             \
+}
+
+#define F32_SCALAR(p) (*(p))
+IN_OUT_KERNEL (in_out_f32_avx2, float, load8_f32, F32_SCALAR)
+IN_OUT_KERNEL (in_out_f16_avx2, guint16, load8_f16, f16_scalar)
+OUT_IN_KERNEL (out_in_f32_avx2, float, load8_f32, F32_SCALAR)
+OUT_IN_KERNEL (out_in_f16_avx2, guint16, load8_f16, f16_scalar)
+#endif
+
+/* ------------------------------------------------------------ threads */
+
+static void
+run_part (const Job *job, int part)
+{
+  /* Contiguous ranges of output elements, boundaries aligned for the
+   * vector loops (and whole cache lines of y per thread). */
+  int units = (job->out + job->align - 1) / job->align;
+  int j0 = MIN (job->out, (int) ((gint64) units * part / job->n_parts) * job->align);
+  int j1 = MIN (job->out, (int) ((gint64) units * (part + 1) / job->n_parts) * job->align);
+  if (j0 < j1)
+    job->fn (job->y, job->x, job->w, job->b, job->in, job->out, j0, j1);
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *worker = data;
+  LsMatvec *self = worker->self;
+  int index = worker->index;
+  gint seen = 0;
+
+  for (;;)
+    {
+      gint64 spin_until = g_get_monotonic_time () + SPIN_US;
+      guint spins = 0;
+      while (g_atomic_int_get (&self->generation) == seen && !g_atomic_int_get (&self->quit))
+        {
+#ifdef HAVE_X86_KERNELS
+          _mm_pause ();
+#endif
+          if ((++spins & 255) == 0 && g_get_monotonic_time () > spin_until)
+            {
+              g_mutex_lock (&self->lock);
+              while (g_atomic_int_get (&self->generation) == seen && !g_atomic_int_get (&self->quit))
+                g_cond_wait (&self->cond, &self->lock);
+              g_mutex_unlock (&self->lock);
+            }
+        }
+      if (g_atomic_int_get (&self->quit))
+        return NULL;
+      seen = g_atomic_int_get (&self->generation);
+      if (index < self->job.n_parts)
+        run_part (&self->job, index);
+      g_atomic_int_add (&self->pending, -1);
+    }
+}
+
+static void
+run_job (LsMatvec *self, KernelFn fn, float *y, const float *x, const void *w,
+         const float *b, int in, int out, int align)
+{
+  Job job = { fn, y, x, w, b, in, out, 1, align };
+
+  if (self->n_threads == 1 || (gint64) in * out < MIN_PARALLEL_WEIGHTS)
+    {
+      run_part (&job, 0);
+      return;
+    }
+  job.n_parts = self->n_threads;
+  self->job = job;
+  g_atomic_int_set (&self->pending, self->n_threads - 1);
+  /* Under the lock so that a worker about to sleep cannot miss it. */
+  g_mutex_lock (&self->lock);
+  g_atomic_int_inc (&self->generation);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  run_part (&self->job, 0);
+  for (guint spins = 1; g_atomic_int_get (&self->pending) > 0; spins++)
+    {
+#ifdef HAVE_X86_KERNELS
+      _mm_pause ();
+#endif
+      /* A worker descheduled on a busy machine: let it run. */
+      if ((spins & 1023) == 0)
+        g_thread_yield ();
+    }
+}
+
+/* ------------------------------------------------------------ API */
+
+LsMatvec *
+ls_matvec_new (int n_threads)
+{
+  LsMatvec *self = g_new0 (LsMatvec, 1);
+
+  if (n_threads <= 0)
+    n_threads = openblas_get_num_threads ();
+  self->n_threads = CLAMP (n_threads, 1, 64);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+
+  self->kernels = "portable";
+  self->in_out_f32 = in_out_f32_portable;
+  self->in_out_f16 = in_out_f16_portable;
+  self->out_in_f32 = out_in_f32_portable;
+  self->out_in_f16 = out_in_f16_portable;
+#ifdef HAVE_X86_KERNELS
+  LsCpuFeatures f = ls_cpu_detect_features ();
+  /* LEAFSCOPE_MATVEC_PORTABLE: lets the tests run the portable loops too. */
+  if ((f & (LS_CPU_AVX2 | LS_CPU_FMA | LS_CPU_F16C)) == (LS_CPU_AVX2 | LS_CPU_FMA | LS_CPU_F16C)
+      && g_getenv ("LEAFSCOPE_MATVEC_PORTABLE") == NULL)
+    {
+      self->kernels = "avx2+fma+f16c";
+      self->in_out_f32 = in_out_f32_avx2;
+      self->in_out_f16 = in_out_f16_avx2;
+      self->out_in_f32 = out_in_f32_avx2;
+      self->out_in_f16 = out_in_f16_avx2;
+    }
+#endif
+
+  self->threads = g_new0 (GThread *, MAX (self->n_threads - 1, 1));
+  self->workers = g_new0 (Worker, MAX (self->n_threads - 1, 1));
+  for (int i = 0; i < self->n_threads - 1; i++)
+    {
+      self->workers[i] = (Worker) { self, i + 1 };
+      self->threads[i] = g_thread_new ("ls-matvec", worker_main, &self->workers[i]);
+    }
+  return self;
+}
+
+int
+ls_matvec_get_n_threads (LsMatvec *self)
+{
+  return self->n_threads;
+}
+
+const char *
+ls_matvec_get_kernels (LsMatvec *self)
+{
+  return self->kernels;
+}
+
+void
+ls_matvec_in_out (LsMatvec *self, float *y, const float *x, const void *w, LsDtype dtype,
+                  const float *b, int in, int out)
+{
+  g_return_if_fail (dtype == LS_DTYPE_F32 || dtype == LS_DTYPE_F16);
+  run_job (self, dtype == LS_DTYPE_F16 ? self->in_out_f16 : self->in_out_f32,
+           y, x, w, b, in, out, 16);
+}
+
+void
+ls_matvec_out_in (LsMatvec *self, float *y, const float *x, const void *w, LsDtype dtype,
+                  const float *b, int in, int out)
+{
+  g_return_if_fail (dtype == LS_DTYPE_F32 || dtype == LS_DTYPE_F16);
+  run_job (self, dtype == LS_DTYPE_F16 ? self->out_in_f16 : self->out_in_f32,
+           y, x, w, b, in, out, 4);
+}
+
+void
+ls_matvec_free (LsMatvec *self)
+{
+  if (self == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  g_atomic_int_set (&self->quit, 1);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  for (int i = 0; i < self->n_threads - 1; i++)
+    g_thread_join (self->threads[i]);
+  g_free (self->threads);
+  g_free (self->workers);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_free (self);
+}

@@ -1,0 +1,51 @@
+/* matvec.h: one row times a weight matrix, the whole cost of decoding a token.
+ *
+ * sgemm with one row packs the weight matrix before using it (OpenBLAS 0.3.21
+ * does not switch to gemv), which reads and writes every weight byte again;
+ * and an F16 checkpoint widened to float32 doubles both the memory and the
+ * bytes read per token.  These kernels read each weight once, in the dtype it
+ * has in the file (F32, or F16 converted on the fly with F16C when the CPU has
+ * it: runtime dispatch, a portable loop otherwise), split over a few threads
+ * because one core alone cannot use the memory bandwidth.
+ *
+ * An LsMatvec owns its worker threads; use it from one thread at a time.
+ */
+#pragma once
+
+#include <glib.h>
+#include "safetensors.h"
+
+G_BEGIN_DECLS
+
+typedef struct _LsMatvec LsMatvec;
+
+/* @n_threads <= 0: as many as OpenBLAS uses. */
+LsMatvec   *ls_matvec_new        (int          n_threads);
+int         ls_matvec_get_n_threads (LsMatvec *self);
+/* "avx2+fma+f16c" or "portable": which kernels this CPU runs. */
+const char *ls_matvec_get_kernels (LsMatvec   *self);
+
+/* y[out] = x[in] . W + b, W stored [in, out] (GPT-2 Conv1D), dtype F32 or
+ * F16; @w may be unaligned; @b may be NULL. */
+void        ls_matvec_in_out     (LsMatvec    *self,
+                                  float       *y,
+                                  const float *x,
+                                  const void  *w,
+                                  LsDtype      dtype,
+                                  const float *b,
+                                  int          in,
+                                  int          out);
+/* y[out] = W . x[in] + b, W stored [out, in] (nn.Linear, the LM head). */
+void        ls_matvec_out_in     (LsMatvec    *self,
+                                  float       *y,
+                                  const float *x,
+                                  const void  *w,
+                                  LsDtype      dtype,
+                                  const float *b,
+                                  int          in,
+                                  int          out);
+void        ls_matvec_free       (LsMatvec    *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsMatvec, ls_matvec_free)
+
+G_END_DECLS

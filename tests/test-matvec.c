@@ -1,0 +1,154 @@
+/* test-matvec.c: the row-times-matrix kernels against a double-precision
+ * reference computed here, for both weight layouts, F32 and F16 (unaligned
+ * too), sizes that hit every vector tail, and 1-3 threads. */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "matvec.h"
+#include "ops.h"
+
+typedef struct {
+  int in, out;
+} Size;
+
+static const Size sizes[] = {
+  { 1, 1 }, { 3, 5 }, { 8, 8 }, { 37, 45 }, { 64, 3 }, { 512, 1040 }, { 129, 1031 },
+};
+
+/* @f16 selects the stored dtype; the reference uses the stored values. */
+static void
+check (LsMatvec *mv, int in, int out, gboolean f16, gboolean in_out, gboolean bias, int misalign)
+{
+  GRand *rand = g_rand_new_with_seed (in * 7919 + out * 31 + f16 * 2 + in_out);
+  gsize n = (gsize) in * out;
+  float *x = g_new (float, in);
+  float *b = g_new (float, out);
+  float *wf = g_new (float, n);              /* the values as stored, widened */
+  guint8 *raw = g_malloc (n * 4 + 8);       /* the stored bytes, @misalign bytes in */
+  float *y = g_new (float, out);
+
+  for (int i = 0; i < in; i++)
+    x[i] = (float) g_rand_double_range (rand, -1, 1);
+  for (int j = 0; j < out; j++)
+    b[j] = (float) g_rand_double_range (rand, -1, 1);
+  for (gsize k = 0; k < n; k++)
+    {
+      float v = (float) g_rand_double_range (rand, -0.5, 0.5);
+      if (f16)
+        {
+          guint16 h = ls_float_to_f16 (v);
+          memcpy (raw + misalign + 2 * k, &h, 2);
+          wf[k] = ls_f16_to_float (h);
+        }
+      else
+        {
+          memcpy (raw + misalign + 4 * k, &v, 4);
+          wf[k] = v;
+        }
+    }
+
+  for (int j = 0; j < out; j++)
+    y[j] = NAN;
+  LsDtype dt = f16 ? LS_DTYPE_F16 : LS_DTYPE_F32;
+  if (in_out)
+    ls_matvec_in_out (mv, y, x, raw + misalign, dt, bias ? b : NULL, in, out);
+  else
+    ls_matvec_out_in (mv, y, x, raw + misalign, dt, bias ? b : NULL, in, out);
+
+  for (int j = 0; j < out; j++)
+    {
+      double s = bias ? b[j] : 0.0, mag = fabs (s);
+      for (int i = 0; i < in; i++)
+        {
+          double w = in_out ? wf[(gsize) i * out + j] : wf[(gsize) j * in + i];
+          s += (double) x[i] * w;
+          mag += fabs ((double) x[i] * w);
+        }
+      /* float32 accumulation: error grows with the sum of magnitudes. */
+      double tol = 1e-6 * mag * sqrt ((double) in) + 1e-6;
+      if (!(fabs (y[j] - s) <= tol))
+        g_error ("in=%d out=%d f16=%d in_out=%d bias=%d misalign=%d threads=%d: "
+                 "y[%d] = %.9g, expected %.9g (tolerance %.3g)",
+                 in, out, f16, in_out, bias, misalign, ls_matvec_get_n_threads (mv),
+                 j, y[j], s, tol);
+    }
+
+  g_free (x);
+  g_free (b);
+  g_free (wf);
+  g_free (raw);
+  g_free (y);
+  g_rand_free (rand);
+}
+
+static void
+test_against_reference (gconstpointer data)
+{
+  int threads = GPOINTER_TO_INT (data);
+  gboolean portable = threads < 0;
+
+  /* Negative: the portable loops, which every CPU without AVX2/FMA/F16C runs. */
+  if (portable)
+    {
+      threads = -threads;
+      g_setenv ("LEAFSCOPE_MATVEC_PORTABLE", "1", TRUE);
+    }
+  g_autoptr(LsMatvec) mv = ls_matvec_new (threads);
+  g_unsetenv ("LEAFSCOPE_MATVEC_PORTABLE");
+  if (portable)
+    g_assert_cmpstr (ls_matvec_get_kernels (mv), ==, "portable");
+  g_assert_cmpint (ls_matvec_get_n_threads (mv), ==, threads);
+  g_test_message ("kernels: %s", ls_matvec_get_kernels (mv));
+
+  for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+    for (int f16 = 0; f16 < 2; f16++)
+      for (int in_out = 0; in_out < 2; in_out++)
+        {
+          check (mv, sizes[s].in, sizes[s].out, f16, in_out, TRUE, 0);
+          check (mv, sizes[s].in, sizes[s].out, f16, in_out, FALSE, f16 ? 2 : 4);
+        }
+}
+
+static void
+test_repeated_calls (void)
+{
+  /* Many small parallel jobs back to back: the hand-off between the caller
+   * and the workers must not lose or reorder a job. */
+  g_autoptr(LsMatvec) mv = ls_matvec_new (2);
+  int in = 256, out = 512;
+  float *w = g_new (float, in * out);
+  float *x = g_new (float, in);
+  float *y = g_new (float, out);
+  for (int k = 0; k < in * out; k++)
+    w[k] = (k % 3) - 1.0f;   /* -1, 0, 1 */
+  for (int round = 0; round < 500; round++)
+    {
+      for (int i = 0; i < in; i++)
+        x[i] = (float) ((i + round) % 5);
+      ls_matvec_in_out (mv, y, x, w, LS_DTYPE_F32, NULL, in, out);
+      for (int j = 0; j < out; j += 97)
+        {
+          /* Small integers: the float sum is exact. */
+          double s = 0;
+          for (int i = 0; i < in; i++)
+            s += x[i] * w[i * out + j];
+          g_assert_cmpfloat (y[j], ==, s);
+        }
+    }
+  g_free (w);
+  g_free (x);
+  g_free (y);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_data_func ("/Engine/Matvec/reference/1-thread", GINT_TO_POINTER (1), test_against_reference);
+  g_test_add_data_func ("/Engine/Matvec/reference/2-threads", GINT_TO_POINTER (2), test_against_reference);
+  g_test_add_data_func ("/Engine/Matvec/reference/3-threads", GINT_TO_POINTER (3), test_against_reference);
+  g_test_add_data_func ("/Engine/Matvec/reference/portable", GINT_TO_POINTER (-2), test_against_reference);
+  g_test_add_func ("/Engine/Matvec/repeated-calls", test_repeated_calls);
+  return g_test_run ();
+}
