@@ -47,7 +47,9 @@ typedef struct {
 
 /* Called once per new token as soon as it exists, with its id and the text it
  * completes (UTF-8 whole: bytes of an unfinished character are held back, so
- * @piece may be "").  Return FALSE to stop. */
+ * @piece may be "").  Return FALSE to stop.  When the generation ends inside
+ * an unfinished character, one last call with @token_id -1 delivers U+FFFD for
+ * those bytes (as a whole-text decode would show them). */
 typedef gboolean (*LsTokenCallback) (int         token_id,
                                      const char *piece,
                                      gpointer    user_data);

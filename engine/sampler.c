@@ -19,6 +19,7 @@ struct _LsSampler {
   guint32          *seen;     /* (vocab) stamp of the last call that penalised the id */
   guint32           stamp;
   Scored           *sorted;   /* (vocab) */
+  float            *probs;    /* (vocab) unnormalised, for the draw */
 };
 
 static guint64
@@ -70,6 +71,7 @@ ls_sampler_new (int vocab_size, const LsGenerateOptions *options)
     self->rng[i] = splitmix64 (&seed);
   self->seen = g_new0 (guint32, vocab_size);
   self->sorted = g_new (Scored, vocab_size);
+  self->probs = g_new (float, vocab_size);
   return self;
 }
 
@@ -80,6 +82,7 @@ ls_sampler_free (LsSampler *self)
     return;
   g_free (self->seen);
   g_free (self->sorted);
+  g_free (self->probs);
   g_free (self);
 }
 
@@ -89,7 +92,62 @@ compare_desc (const void *a, const void *b)
   const Scored *x = a, *y = b;
   if (x->value != y->value)
     return x->value > y->value ? -1 : 1;
-  return x->index - y->index; /* stable for ties: lower id first */
+  return x->index - y->index; /* ties: lower id first */
+}
+
+static inline gboolean
+better (const Scored *a, const Scored *b)
+{
+  return a->value > b->value || (a->value == b->value && a->index < b->index);
+}
+
+/* Moves the @k best of @a[0..n) to the front, in no order (quickselect:
+ * O(n), where sorting the vocab for every token cost tens of ms). */
+static void
+select_best (Scored *a, int n, int k)
+{
+  int lo = 0, hi = n - 1, target = k - 1;
+  while (lo < hi)
+    {
+      Scored pivot = a[lo + (hi - lo) / 2];
+      int i = lo, j = hi;
+      while (i <= j)
+        {
+          while (better (&a[i], &pivot))
+            i++;
+          while (better (&pivot, &a[j]))
+            j--;
+          if (i <= j)
+            {
+              Scored t = a[i];
+              a[i++] = a[j];
+              a[j--] = t;
+            }
+        }
+      if (target <= j)
+        hi = j;
+      else if (target >= i)
+        lo = i;
+      else
+        break;
+    }
+}
+
+/* Smallest prefix of @sorted[0..n) (descending) whose predecessors hold less
+ * than @top_p of @total: transformers removes, in ascending order, the tokens
+ * whose cumulative probability is <= 1 - top_p.  Returns n when the prefix
+ * may extend past @n. */
+static int
+top_p_cut (const Scored *sorted, int n, float max, double total, float top_p)
+{
+  double before = 0.0;
+  for (int r = 0; r < n; r++)
+    {
+      if (r > 0 && before >= top_p * total)
+        return r;
+      before += expf (sorted[r].value - max);
+    }
+  return n;
 }
 
 void
@@ -132,43 +190,66 @@ ls_sampler_process (LsSampler *self, float *logits, const int *history, gsize n_
   if (!use_k && !use_p)
     return;
 
+  Scored *sorted = self->sorted;
   for (int i = 0; i < V; i++)
     {
-      self->sorted[i].value = logits[i];
-      self->sorted[i].index = i;
+      sorted[i].value = logits[i];
+      sorted[i].index = i;
     }
-  qsort (self->sorted, V, sizeof (Scored), compare_desc);
 
-  int keep = V;
+  /* Candidates: the top k (with every token tied with the k-th), or for
+   * top-p alone a first guess of the 1024 best, widened if it falls short. */
+  int n_cand;
   if (use_k)
     {
-      /* Everything below the k-th score goes; ties with it stay. */
-      float kth = self->sorted[o->top_k - 1].value;
-      keep = o->top_k;
-      while (keep < V && self->sorted[keep].value >= kth)
-        keep++;
+      select_best (sorted, V, o->top_k);
+      float kth = sorted[0].value;
+      for (int r = 1; r < o->top_k; r++)
+        kth = MIN (kth, sorted[r].value);
+      n_cand = o->top_k;
+      for (int r = o->top_k; r < V; r++)
+        if (sorted[r].value >= kth)
+          {
+            Scored t = sorted[n_cand];
+            sorted[n_cand++] = sorted[r];
+            sorted[r] = t;
+          }
     }
+  else
+    {
+      n_cand = MIN (V, 1024);
+      if (n_cand < V)
+        select_best (sorted, V, n_cand);
+    }
+  qsort (sorted, n_cand, sizeof (Scored), compare_desc);
+
+  int keep = n_cand;
   if (use_p)
     {
-      /* Descending: keep token r while the tokens before it hold less than
-       * top_p (transformers removes, in ascending order, those whose
-       * cumulative probability is <= 1 - top_p). */
-      float max = self->sorted[0].value;
+      float max = sorted[0].value;
       double total = 0.0;
-      for (int r = 0; r < keep; r++)
-        total += exp ((double) self->sorted[r].value - max);
-      double before = 0.0;
-      int r = 0;
-      for (; r < keep; r++)
+      if (use_k)
+        for (int r = 0; r < n_cand; r++)
+          total += expf (sorted[r].value - max);
+      else
+        for (int i = 0; i < V; i++)
+          total += expf (logits[i] - max);
+      keep = top_p_cut (sorted, n_cand, max, total, o->top_p);
+      while (keep == n_cand && !use_k && n_cand < V)
         {
-          if (r > 0 && before / total >= o->top_p)
-            break;
-          before += exp ((double) self->sorted[r].value - max);
+          /* A flat distribution: the guess was too narrow, widen it. */
+          n_cand = MIN (V, n_cand * 8);
+          if (n_cand < V)
+            select_best (sorted, V, n_cand);
+          qsort (sorted, n_cand, sizeof (Scored), compare_desc);
+          keep = top_p_cut (sorted, n_cand, max, total, o->top_p);
         }
-      keep = r;
     }
-  for (int r = keep; r < V; r++)
-    logits[self->sorted[r].index] = -INFINITY;
+
+  for (int i = 0; i < V; i++)
+    logits[i] = -INFINITY;
+  for (int r = 0; r < keep; r++)
+    logits[sorted[r].index] = sorted[r].value;
 }
 
 int
@@ -187,17 +268,21 @@ ls_sampler_next (LsSampler *self, float *logits, const int *history, gsize n_his
 
   /* Multinomial over softmax(scores): walk the cumulative sum. */
   float max = logits[best];
+  float *p = self->probs;
   double total = 0.0;
   for (int i = 0; i < V; i++)
-    total += exp ((double) logits[i] - max);
+    {
+      p[i] = expf (logits[i] - max);
+      total += p[i];
+    }
   double target = rng_uniform (self) * total;
   double acc = 0.0;
   int last = best;
   for (int i = 0; i < V; i++)
     {
-      if (logits[i] == -INFINITY)
+      if (p[i] == 0.0f)
         continue;
-      acc += exp ((double) logits[i] - max);
+      acc += p[i];
       last = i;
       if (acc > target)
         return i;
