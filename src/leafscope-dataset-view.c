@@ -588,7 +588,13 @@ leafscope_dataset_view_dispose (GObject *object)
     leafscope_worker_cancel (self->worker);
   g_cancellable_cancel (self->scan_cancellable);
   g_clear_object (&self->scan_cancellable);
-  gtk_widget_dispose_template (GTK_WIDGET (self), LEAFSCOPE_TYPE_DATASET_VIEW);
+  {
+    GtkWidget *child;
+    gtk_widget_dispose_template (GTK_WIDGET (self), LEAFSCOPE_TYPE_DATASET_VIEW);
+    /* The template's top box has no id: unparent it ourselves. */
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+      gtk_widget_unparent (child);
+  }
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->model);

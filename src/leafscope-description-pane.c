@@ -23,7 +23,13 @@ G_DEFINE_FINAL_TYPE (LeafscopeDescriptionPane, leafscope_description_pane, GTK_T
 static void
 leafscope_description_pane_dispose (GObject *object)
 {
-  gtk_widget_dispose_template (GTK_WIDGET (object), LEAFSCOPE_TYPE_DESCRIPTION_PANE);
+  {
+    GtkWidget *child;
+    gtk_widget_dispose_template (GTK_WIDGET (object), LEAFSCOPE_TYPE_DESCRIPTION_PANE);
+    /* The template's top box has no id: unparent it ourselves. */
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))))
+      gtk_widget_unparent (child);
+  }
   G_OBJECT_CLASS (leafscope_description_pane_parent_class)->dispose (object);
 }
 

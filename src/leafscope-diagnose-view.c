@@ -1001,7 +1001,13 @@ leafscope_diagnose_view_dispose (GObject *object)
     leafscope_worker_cancel (self->worker);
   g_clear_object (&self->worker);
   g_clear_object (&self->settings);
-  gtk_widget_dispose_template (GTK_WIDGET (self), LEAFSCOPE_TYPE_DIAGNOSE_VIEW);
+  {
+    GtkWidget *child;
+    gtk_widget_dispose_template (GTK_WIDGET (self), LEAFSCOPE_TYPE_DIAGNOSE_VIEW);
+    /* The template's top box has no id: unparent it ourselves. */
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+      gtk_widget_unparent (child);
+  }
   G_OBJECT_CLASS (leafscope_diagnose_view_parent_class)->dispose (object);
 }
 

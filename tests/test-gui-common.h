@@ -1,0 +1,84 @@
+/* test-gui-common.h: helpers shared by the GUI tests (header only). */
+#pragma once
+
+#include <gtk/gtk.h>
+
+/* GTK, fontconfig and the X libraries keep caches for the life of the
+ * process; LeakSanitizer reports them at exit.  Our own code is not listed. */
+const char *__lsan_default_suppressions (void);
+const char *
+__lsan_default_suppressions (void)
+{
+  return "leak:libfontconfig.so\n"
+         "leak:libpangoft2\n"
+         "leak:libpango-1.0\n"
+         "leak:libharfbuzz\n"
+         "leak:libgtk-4.so\n"
+         "leak:libgdk_pixbuf\n"
+         "leak:libX11.so\n"
+         "leak:libxkbcommon\n"
+         "leak:libEGL\n"
+         "leak:libGLX\n"
+         "leak:libGL.so\n"
+         "leak:libgallium\n"
+         "leak:swrast_dri\n"
+         "leak:libLLVM\n"
+         "leak:libglib-2.0.so\n"
+         "leak:libgobject-2.0.so\n"
+         "leak:libgio-2.0.so\n"
+         "leak:libcairo\n"
+         "leak:libepoxy\n"
+         "leak:libdbus\n"
+         "leak:librsvg\n";
+}
+
+typedef gboolean (*TestCondition) (gpointer data);
+
+G_GNUC_UNUSED static gboolean
+test_wake (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main loop until @condition holds or @seconds pass. */
+G_GNUC_UNUSED static gboolean
+test_wait_for (TestCondition condition, gpointer data, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  guint wake = g_timeout_add (20, test_wake, NULL);
+  gboolean ok;
+
+  while (!(ok = condition (data)) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake);
+  return ok;
+}
+
+G_GNUC_UNUSED static gboolean
+test_true (gpointer data)
+{
+  return FALSE;
+}
+
+/* Lets the main loop run for @seconds (layout, drawing). */
+G_GNUC_UNUSED static void
+test_spin (double seconds)
+{
+  test_wait_for (test_true, NULL, seconds);
+}
+
+G_GNUC_UNUSED static char *
+test_model_dir (const char *which)
+{
+  const char *data = g_getenv ("LEAFSCOPE_DATA_DIR");
+  const char *shared = g_getenv ("LEAFSCOPE_SHARED");
+  g_autofree char *dir = data ? g_build_filename (data, "models", which, NULL) : NULL;
+
+  if (dir && g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer (&dir);
+  g_clear_pointer (&dir, g_free);
+  dir = shared ? g_build_filename (shared, "models", which, NULL) : NULL;
+  if (dir && g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer (&dir);
+  return NULL;
+}

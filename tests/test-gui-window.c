@@ -1,0 +1,458 @@
+/* test-gui-window.c: the application's window, end to end under Xvfb.
+ *
+ * Opens a photo, waits for the diagnosis and the streamed description,
+ * checks the widgets, saves the report, then opens a small dataset made here,
+ * evaluates it and checks the confusion matrix against the engine run
+ * directly.  With LEAFSCOPE_SCREENSHOT_DIR set, saves screenshots at each
+ * step (LEAFSCOPE_SCREENSHOT_PHOTO / _DATASET choose what is shown). */
+#include "test-gui-common.h"
+#include "leafscope-application.h"
+#include "leafscope-window.h"
+#include "leafscope-confusion-view.h"
+#include "leafscope-report.h"
+#include "leafscope-preferences.h"
+#include "leafscope-photo-view.h"
+#include "diagnose.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static LeafscopeApplication *app;
+static LeafscopeWindow *window;
+static char *vision_dir;
+static char *text_dir;
+static char *tmpdir;
+
+static void
+screenshot (const char *name)
+{
+  const char *dir = g_getenv ("LEAFSCOPE_SCREENSHOT_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (dir == NULL)
+    return;
+  test_spin (0.5);
+  path = g_build_filename (dir, name, NULL);
+  if (!leafscope_window_save_screenshot (window, path, &error))
+    g_test_message ("screenshot %s: %s", path, error->message);
+}
+
+static char *
+fixture (const char *rel)
+{
+  return g_build_filename (g_getenv ("LEAFSCOPE_FIXTURES"), rel, NULL);
+}
+
+static gboolean
+diagnosis_done (gpointer data)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  return leafscope_diagnose_view_get_diagnosis (view) != NULL && !leafscope_diagnose_view_get_busy (view);
+}
+
+static gboolean
+has_diagnosis (gpointer data)
+{
+  return leafscope_diagnose_view_get_diagnosis (leafscope_window_get_diagnose_view (window)) != NULL;
+}
+
+static gboolean
+has_text (gpointer data)
+{
+  g_autofree char *text = leafscope_diagnose_view_dup_description (leafscope_window_get_diagnose_view (window));
+  return *text != '\0';
+}
+
+static gboolean
+has_error (gpointer data)
+{
+  return leafscope_window_get_error (window) != NULL;
+}
+
+static void
+test_empty_state (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  GAction *save = g_action_map_lookup_action (G_ACTION_MAP (window), "save-report");
+  GAction *stop = g_action_map_lookup_action (G_ACTION_MAP (window), "stop");
+
+  g_assert_null (leafscope_diagnose_view_get_diagnosis (view));
+  g_assert_false (g_action_get_enabled (save));
+  g_assert_false (g_action_get_enabled (stop));
+  g_assert_null (leafscope_window_get_error (window));
+  screenshot ("empty.png");
+}
+
+static void
+test_diagnose (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  const char *photo_env = g_getenv ("LEAFSCOPE_SCREENSHOT_PHOTO");
+  g_autofree char *path = photo_env ? g_strdup (photo_env) : fixture ("vit-tiny/input0.png");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(LsDiagnoser) engine = NULL;
+  g_autoptr(LsImage) image = NULL;
+  g_autoptr(LsDiagnosis) reference = NULL;
+  g_autoptr(GError) error = NULL;
+  const LsDiagnosis *d;
+  double sum = 0;
+  g_autofree char *text = NULL;
+
+  /* Through the application, as the file manager's Open With would. */
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  g_assert_true (test_wait_for (has_diagnosis, NULL, 120));
+  d = leafscope_diagnose_view_get_diagnosis (view);
+  g_assert_cmpint (d->n_labels, ==, 3);
+
+  /* The text streams: some arrives before generation ends. */
+  g_assert_true (test_wait_for (has_text, NULL, 120));
+  g_assert_true (test_wait_for (diagnosis_done, NULL, 180));
+  text = leafscope_diagnose_view_dup_description (view);
+  g_test_message ("description: %s", text);
+  g_assert_cmpuint (strlen (text), >, 0);
+  g_assert_null (leafscope_window_get_error (window));
+
+  /* The same numbers as the engine run directly on the same photo. */
+  engine = ls_diagnoser_new (vision_dir, NULL, &error);
+  g_assert_no_error (error);
+  image = ls_image_load (path, &error);
+  g_assert_no_error (error);
+  reference = ls_diagnoser_classify (engine, image, 0.6f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (d->top_index, ==, reference->top_index);
+  for (int i = 0; i < d->n_labels; i++)
+    {
+      double fraction = leafscope_diagnose_view_get_bar_fraction (view, d->labels[i]);
+      g_assert_cmpfloat_with_epsilon (fraction, reference->probs[i], 1e-5);
+      sum += fraction;
+    }
+  g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-4);
+  g_assert_cmpfloat (leafscope_diagnose_view_get_bar_fraction (view, "no_such_class"), ==, -1.0);
+
+  /* The verdict names the class in words, or says it is uncertain. */
+  {
+    const char *verdict = leafscope_diagnose_view_get_verdict (view);
+    static const char *names[] = { "Angular leaf spot", "Bean rust", "Healthy" };
+    if (reference->uncertain)
+      g_assert_cmpstr (verdict, ==, "Uncertain result");
+    else
+      g_assert_cmpstr (verdict, ==, names[reference->top_index]);
+  }
+
+  /* The overlay is there and drawn over the photo's own rectangle. */
+  {
+    LeafscopePhotoView *pv = LEAFSCOPE_PHOTO_VIEW (leafscope_diagnose_view_get_photo_view (view));
+    GdkTexture *photo = leafscope_photo_view_get_photo (pv);
+    GdkTexture *heat = leafscope_photo_view_get_heatmap (pv);
+    g_assert_nonnull (photo);
+    g_assert_nonnull (heat);
+    /* Same aspect (to a pixel) so that stretching it over the photo keeps cells square. */
+    g_assert_cmpfloat_with_epsilon ((double) gdk_texture_get_width (heat) / gdk_texture_get_height (heat),
+                                    (double) gdk_texture_get_width (photo) / gdk_texture_get_height (photo), 0.01);
+  }
+
+  g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "save-report")));
+  g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "regenerate")));
+  screenshot ("diagnosed.png");
+}
+
+static void
+test_photo_rect (void)
+{
+  graphene_rect_t r;
+
+  /* Wide photo in a tall box: full width, centred vertically. */
+  leafscope_photo_view_compute_rect (400, 200, 300, 300, &r);
+  g_assert_cmpfloat (r.origin.x, ==, 0);
+  g_assert_cmpfloat (r.size.width, ==, 300);
+  g_assert_cmpfloat (r.size.height, ==, 150);
+  g_assert_cmpfloat (r.origin.y, ==, 75);
+  /* Tall photo in a wide box. */
+  leafscope_photo_view_compute_rect (100, 200, 500, 100, &r);
+  g_assert_cmpfloat (r.size.height, ==, 100);
+  g_assert_cmpfloat (r.size.width, ==, 50);
+  g_assert_cmpfloat (r.origin.x, ==, 225);
+  leafscope_photo_view_compute_rect (0, 0, 10, 10, &r);
+  g_assert_cmpfloat (r.size.width, ==, 0);
+}
+
+static void
+test_stop_regenerate (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  GActionGroup *group = G_ACTION_GROUP (window);
+  guint gen;
+
+  g_action_group_activate_action (group, "regenerate", NULL);
+  g_assert_true (leafscope_diagnose_view_get_generating (view));
+  g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "stop")));
+  gen = leafscope_worker_get_generation (leafscope_application_get_worker (app));
+  g_action_group_activate_action (group, "stop", NULL);
+  g_assert_false (leafscope_diagnose_view_get_generating (view));
+  /* Whatever the cancelled job still posts is dropped: nothing changes. */
+  {
+    g_autofree char *before = leafscope_diagnose_view_dup_description (view);
+    g_autofree char *after = NULL;
+    test_spin (1.0);
+    after = leafscope_diagnose_view_dup_description (view);
+    g_assert_cmpstr (before, ==, after);
+  }
+  g_assert_cmpuint (leafscope_worker_get_generation (leafscope_application_get_worker (app)), ==, gen);
+  g_assert_nonnull (leafscope_diagnose_view_get_diagnosis (view));
+}
+
+static void
+test_save_report (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  g_autofree char *png_path = g_build_filename (tmpdir, "leaf-report.png", NULL);
+  g_autofree char *md_path = g_build_filename (tmpdir, "leaf-report.md", NULL);
+  g_autoptr(GFile) png = g_file_new_for_path (png_path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *md = NULL;
+
+  g_assert_true (leafscope_diagnose_view_write_report (view, png, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (md_path, &md, NULL, NULL));
+  g_assert_nonnull (strstr (md, "# Leafscope report"));
+  g_assert_nonnull (strstr (md, "input0.png"));
+  g_assert_false (leafscope_diagnose_view_write_report (view, png, FALSE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+}
+
+static void
+test_bad_file (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "not-a-photo.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  g_assert_true (g_file_set_contents (path, "this is text", -1, NULL));
+  leafscope_window_open_files (window, &file, 1);
+  g_assert_true (test_wait_for (has_error, NULL, 30));
+  g_test_message ("error banner: %s", leafscope_window_get_error (window));
+  g_assert_nonnull (strstr (leafscope_window_get_error (window), "not-a-photo.jpg"));
+}
+
+static gboolean
+dataset_ready (gpointer data)
+{
+  LeafscopeDatasetView *view = leafscope_window_get_dataset_view (window);
+  return leafscope_dataset_view_get_model (view) != NULL && !leafscope_dataset_view_get_loading (view)
+         && leafscope_dataset_view_get_pending_thumbnails (view) == 0;
+}
+
+static gboolean
+evaluation_done (gpointer data)
+{
+  return !leafscope_dataset_view_get_evaluating (leafscope_window_get_dataset_view (window));
+}
+
+static void
+copy_fixture (const char *from, const char *class_name, const char *to)
+{
+  g_autofree char *src = fixture (from);
+  g_autofree char *dir = g_build_filename (tmpdir, "dataset", class_name, NULL);
+  g_autofree char *dst = g_build_filename (dir, to, NULL);
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+  g_assert_true (g_file_set_contents (dst, data, len, NULL));
+}
+
+static void
+test_dataset (void)
+{
+  LeafscopeDatasetView *view = leafscope_window_get_dataset_view (window);
+  const char *dataset_env = g_getenv ("LEAFSCOPE_SCREENSHOT_DATASET");
+  g_autofree char *folder = g_build_filename (tmpdir, "dataset", NULL);
+  g_autoptr(LsDiagnoser) engine = NULL;
+  LeafscopeEvaluation *ev;
+  LeafscopeDatasetModel *model;
+  guint n, total = 0, correct = 0;
+
+  copy_fixture ("vit-tiny/input0.png", "angular_leaf_spot", "a0.png");
+  copy_fixture ("vit-tiny/input1.png", "angular_leaf_spot", "a1.png");
+  copy_fixture ("vit-tiny/input2.png", "bean_rust", "r2.png");
+  copy_fixture ("vit-tiny/input0.png", "bean_rust", "r0.png");
+  copy_fixture ("vit-tiny/input1.png", "healthy", "h1.png");
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "view", g_variant_new_string ("dataset"));
+  leafscope_dataset_view_open_folder (view, dataset_env ? dataset_env : folder);
+  g_assert_true (test_wait_for (dataset_ready, NULL, 60));
+  model = leafscope_dataset_view_get_model (view);
+  if (dataset_env == NULL)
+    {
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 5);
+      g_assert_cmpuint (g_list_model_get_n_items (leafscope_dataset_view_get_shown (view)), ==, 5);
+    }
+  {
+    g_autofree char *last = g_settings_get_string (leafscope_application_get_settings (app), "last-dataset");
+    g_assert_cmpstr (last, ==, dataset_env ? dataset_env : folder);
+  }
+  /* Visible cells got thumbnails. */
+  {
+    g_autoptr(LeafscopeDatasetItem) first = g_list_model_get_item (leafscope_dataset_view_get_shown (view), 0);
+    g_assert_nonnull (leafscope_dataset_item_get_thumbnail (first));
+  }
+  screenshot ("dataset.png");
+
+  g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "evaluate")));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "evaluate", NULL);
+  g_assert_true (leafscope_dataset_view_get_evaluating (view));
+  g_assert_true (test_wait_for (evaluation_done, NULL, 600));
+  ev = leafscope_dataset_view_get_evaluation (view);
+  n = leafscope_evaluation_get_n_items (ev);
+  g_assert_cmpuint (leafscope_evaluation_get_n_done (ev), ==, n);
+  g_assert_cmpuint (leafscope_evaluation_get_n_failed (ev), ==, 0);
+
+  /* The matrix against the engine run directly on each photo. */
+  engine = ls_diagnoser_new (vision_dir, NULL, NULL);
+  g_assert_nonnull (engine);
+  for (guint i = 0; i < n && dataset_env == NULL; i++)
+    {
+      LeafscopeDatasetItem *item = leafscope_evaluation_get_item (ev, i);
+      g_autoptr(LsImage) image = ls_image_load (leafscope_dataset_item_get_path (item), NULL);
+      g_autoptr(LsDiagnosis) d = ls_diagnoser_classify (engine, image, 0.6f, NULL, NULL);
+      const char *pred = d->labels[d->top_index];
+      guint row = G_MAXUINT, col = G_MAXUINT;
+      for (guint r = 0; r < leafscope_evaluation_get_n_rows (ev); r++)
+        if (g_str_equal (leafscope_evaluation_get_row_label (ev, r), leafscope_dataset_item_get_class_name (item)))
+          row = r;
+      for (guint c = 0; c < leafscope_evaluation_get_n_columns (ev); c++)
+        if (g_str_equal (leafscope_evaluation_get_column_label (ev, c), pred))
+          col = c;
+      g_assert_true (leafscope_evaluation_item_in_cell (ev, item, row, col));
+      if (g_str_equal (pred, leafscope_dataset_item_get_class_name (item)))
+        correct++;
+    }
+  for (guint r = 0; r < leafscope_evaluation_get_n_rows (ev); r++)
+    for (guint c = 0; c < leafscope_evaluation_get_n_columns (ev); c++)
+      {
+        GtkWidget *cell = leafscope_confusion_view_get_cell (LEAFSCOPE_CONFUSION_VIEW (leafscope_dataset_view_get_confusion_view (view)), r, c);
+        guint count = leafscope_evaluation_get_cell (ev, r, c);
+        g_autofree char *label = g_strdup_printf ("%u", count);
+        g_assert_nonnull (cell);
+        g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (cell)), ==, label);
+        total += count;
+      }
+  g_assert_cmpuint (total, ==, n);
+  if (dataset_env == NULL)
+    g_assert_cmpfloat_with_epsilon (leafscope_evaluation_get_accuracy (ev), correct / 5.0, 1e-9);
+  g_test_message ("evaluation: %u photos, accuracy %.3f", n, leafscope_evaluation_get_accuracy (ev));
+  screenshot ("confusion.png");
+
+  /* Clicking a cell shows exactly its photos. */
+  for (guint r = 0; r < leafscope_evaluation_get_n_rows (ev); r++)
+    for (guint c = 0; c < leafscope_evaluation_get_n_columns (ev); c++)
+      {
+        GtkWidget *cell = leafscope_confusion_view_get_cell (LEAFSCOPE_CONFUSION_VIEW (leafscope_dataset_view_get_confusion_view (view)), r, c);
+        guint count = leafscope_evaluation_get_cell (ev, r, c);
+        if (count == 0)
+          continue;
+        g_signal_emit_by_name (cell, "clicked");
+        g_assert_cmpuint (g_list_model_get_n_items (leafscope_dataset_view_get_shown (view)), ==, count);
+      }
+  test_spin (0.3);
+  screenshot ("confusion-filtered.png");
+}
+
+static void
+test_preferences_bad_model (void)
+{
+  LeafscopePreferences *prefs = leafscope_preferences_new (GTK_WINDOW (window), leafscope_application_get_settings (app));
+  g_autofree char *before = g_settings_get_string (leafscope_application_get_settings (app), "vision-model");
+  g_autofree char *after = NULL;
+
+  gtk_window_present (GTK_WINDOW (prefs));
+  leafscope_preferences_try_model (prefs, TRUE, tmpdir);
+  while (leafscope_preferences_get_checking (prefs))
+    g_main_context_iteration (NULL, TRUE);
+  g_test_message ("preferences: %s", leafscope_preferences_get_message (prefs));
+  g_assert_nonnull (strstr (leafscope_preferences_get_message (prefs), "cannot be used as the vision model"));
+  after = g_settings_get_string (leafscope_application_get_settings (app), "vision-model");
+  g_assert_cmpstr (before, ==, after);
+  screenshot ("preferences.png");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_remove (child);
+    }
+  g_rmdir (path);
+}
+
+int
+main (int argc, char *argv[])
+{
+  GSettings *settings;
+  int ret;
+
+  g_setenv ("LANGUAGE", g_getenv ("LEAFSCOPE_TEST_LANGUAGE") ? g_getenv ("LEAFSCOPE_TEST_LANGUAGE") : "C", TRUE);
+  if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
+    g_setenv ("GSETTINGS_SCHEMA_DIR", LEAFSCOPE_SCHEMA_DIR, TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  if (!gtk_init_check ())
+    {
+      g_print ("1..0 # SKIP no display (run under xvfb-run)\n");
+      return 0;
+    }
+  vision_dir = test_model_dir ("leaf-vit");
+  text_dir = g_build_filename (g_getenv ("LEAFSCOPE_FIXTURES"), "gpt2-tiny", NULL);
+  if (vision_dir == NULL)
+    {
+      g_print ("1..0 # SKIP no leaf-vit model in LEAFSCOPE_DATA_DIR/models or LEAFSCOPE_SHARED/models\n");
+      return 0;
+    }
+  tmpdir = g_dir_make_tmp ("leafscope-gui-XXXXXX", NULL);
+
+  app = leafscope_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  settings = leafscope_application_get_settings (app);
+  g_settings_set_string (settings, "vision-model", vision_dir);
+  if (g_getenv ("LEAFSCOPE_SCREENSHOT_TEXT_MODEL"))
+    g_settings_set_string (settings, "text-model", g_getenv ("LEAFSCOPE_SCREENSHOT_TEXT_MODEL"));
+  else
+    g_settings_set_string (settings, "text-model", text_dir);
+  g_settings_set_int (settings, "max-new-tokens", g_getenv ("LEAFSCOPE_SCREENSHOT_DIR") ? 80 : 12);
+  g_settings_set_int (settings, "window-width", 1200);
+  g_settings_set_int (settings, "window-height", 760);
+  window = leafscope_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  test_spin (0.5);
+
+  g_test_add_func ("/Gui/Window/empty-state", test_empty_state);
+  g_test_add_func ("/Gui/Window/photo-rect", test_photo_rect);
+  g_test_add_func ("/Gui/Window/diagnose", test_diagnose);
+  g_test_add_func ("/Gui/Window/stop-regenerate", test_stop_regenerate);
+  g_test_add_func ("/Gui/Window/save-report", test_save_report);
+  g_test_add_func ("/Gui/Window/bad-file", test_bad_file);
+  g_test_add_func ("/Gui/Window/dataset-evaluate", test_dataset);
+  g_test_add_func ("/Gui/Window/preferences-bad-model", test_preferences_bad_model);
+  ret = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_spin (0.2);
+  g_application_quit (G_APPLICATION (app));
+  /* Shutdown joins the worker thread. */
+  g_object_unref (app);
+  remove_tree (tmpdir);
+  g_free (tmpdir);
+  g_free (vision_dir);
+  g_free (text_dir);
+  return ret;
+}
