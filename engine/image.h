@@ -30,14 +30,17 @@ LsImage *ls_image_new_from_data  (const guint8 *data,
                                   gboolean      has_alpha,
                                   GError      **error);
 LsImage *ls_image_copy           (const LsImage *image);
-/* PIL Image.resize(size, resample) on 8-bit RGB: BILINEAR and BICUBIC with
- * antialiasing support when shrinking, NEAREST. */
+/* PIL Image.resize(size, resample) on 8-bit RGB, bit for bit: NEAREST (0),
+ * LANCZOS (1), BILINEAR (2), BICUBIC (3), BOX (4), HAMMING (5), with the
+ * support widened when shrinking (antialiasing). */
 LsImage *ls_image_resize         (const LsImage *image,
                                   int            width,
                                   int            height,
                                   int            resample);
 /* Resize, rescale, normalize per @config; returns [3, *out_height, *out_width]
- * float32 (g_free). */
+ * float32 (g_free).  Bilinear/bicubic resizing rounds as PyTorch's uint8
+ * kernel does (int16 weights), which HF's default fast image processors
+ * use: the fixtures' pixel_values come out identical. */
 float   *ls_image_preprocess     (const LsImage            *image,
                                   const LsPreprocessConfig *config,
                                   int                      *out_height,

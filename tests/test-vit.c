@@ -207,16 +207,6 @@ test_pickle (void)
       copy_file (src, tmp, "pytorch_model.bin");
       copy_file (src, tmp, "config.json");
       copy_file (src, tmp, "preprocessor_config.json");
-      /* TEMPORARY until the pickle reader lands (torch-pickle.c is a
-       * placeholder that answers LS_ERROR_UNSUPPORTED). */
-      g_autoptr(LsCheckpoint) probe = ls_checkpoint_open (tmp, &error);
-      if (probe == NULL && g_error_matches (error, LS_ERROR, LS_ERROR_UNSUPPORTED))
-        {
-          g_test_skip (error->message);
-          remove_dir (tmp);
-          return;
-        }
-      g_assert_no_error (error);
       check_against_expected (tmp, src);
       remove_dir (tmp);
     }
