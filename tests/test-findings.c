@@ -4,14 +4,17 @@
 #include "findings.h"
 
 /* A 240x240 white photo with a green disc (radius 90) holding brown spots
- * (radius 8) whose area is known exactly by counting. */
+ * (radius 6) whose area is known exactly by counting. */
+static const guint8 brown[3] = { 130, 70, 30 };
+static const guint8 grey[3] = { 105, 110, 108 };
+
 static guint8 *
-make_disc_photo (int n_spots, double *out_affected)
+make_disc_photo_spots (int n_spots, const guint8 *spot, double *out_affected)
 {
   const int size = 240;
   guint8 *rgb = g_malloc ((gsize) size * size * 3);
   const int spots[][2] = { { 90, 90 }, { 150, 100 }, { 120, 150 }, { 80, 140 } };
-  gsize disc = 0, brown = 0;
+  gsize disc = 0, lesion = 0;
 
   for (int y = 0; y < size; y++)
     for (int x = 0; x < size; x++)
@@ -26,16 +29,22 @@ make_disc_photo (int n_spots, double *out_affected)
         for (int s = 0; s < n_spots; s++)
           {
             double sx = x - spots[s][0], sy = y - spots[s][1];
-            if (sx * sx + sy * sy <= 8 * 8)
+            if (sx * sx + sy * sy <= 6 * 6)
               {
-                p[0] = 130; p[1] = 70; p[2] = 30; /* brown lesion */
-                brown++;
+                memcpy (p, spot, 3);
+                lesion++;
                 break;
               }
           }
       }
-  *out_affected = (double) brown / disc;
+  *out_affected = (double) lesion / disc;
   return rgb;
+}
+
+static guint8 *
+make_disc_photo (int n_spots, double *out_affected)
+{
+  return make_disc_photo_spots (n_spots, brown, out_affected);
 }
 
 static void
@@ -51,9 +60,20 @@ test_disc_affected_area (void)
       g_assert_cmpfloat_with_epsilon (a->leaf_fraction, G_PI * 90 * 90 / (240.0 * 240.0), 0.01);
       g_assert_cmpfloat_with_epsilon (a->affected_area, expected, 0.005);
       if (n_spots == 4)
-        g_assert_cmpfloat (a->affected_area, >, 0.025);
+        g_assert_cmpfloat (a->affected_area, >, 0.015);
       g_assert_false (a->brightness < LS_FINDINGS_DARK_LUMA);
     }
+}
+
+/* Grey necrosis on a saturated leaf counts too. */
+static void
+test_disc_grey_lesions (void)
+{
+  double expected;
+  g_autofree guint8 *rgb = make_disc_photo_spots (4, grey, &expected);
+  g_autoptr(LsPhotoAnalysis) a = ls_photo_analysis_new (rgb, 240, 240, 240 * 3);
+  g_assert_cmpfloat (expected, >, 0.015);
+  g_assert_cmpfloat_with_epsilon (a->affected_area, expected, 0.005);
 }
 
 /* Downscaling a large photo keeps the measured share. */
@@ -293,6 +313,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Engine/Findings/disc-affected-area", test_disc_affected_area);
+  g_test_add_func ("/Engine/Findings/disc-grey-lesions", test_disc_grey_lesions);
   g_test_add_func ("/Engine/Findings/disc-downscaled", test_disc_downscaled);
   g_test_add_func ("/Engine/Findings/soil-background", test_soil_background);
   g_test_add_func ("/Engine/Findings/dark-and-overexposed", test_dark_and_overexposed);
