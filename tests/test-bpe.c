@@ -1,4 +1,5 @@
 /* test-bpe.c: the GPT-2 tokenizer against transformers' own encodings. */
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -294,6 +295,73 @@ test_merge_rank (void)
   g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
 }
 
+/* Added tokens from tokenizer.json / tokenizer_config.json /
+ * special_tokens_map.json are matched whole and decode as written. */
+static void
+test_added_tokens_files (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *src = fixture_dir ("gpt2-tiny");
+  g_autofree char *tmp = g_dir_make_tmp ("leafscope-bpe-XXXXXX", &error);
+  g_assert_no_error (error);
+  const char *copy[] = { "vocab.json", "merges.txt" };
+  for (gsize i = 0; i < G_N_ELEMENTS (copy); i++)
+    {
+      g_autofree char *from = g_build_filename (src, copy[i], NULL);
+      g_autofree char *to = g_build_filename (tmp, copy[i], NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (from, &data, &len, NULL));
+      g_assert_true (g_file_set_contents (to, data, len, NULL));
+    }
+  g_autofree char *fast = g_build_filename (tmp, "tokenizer.json", NULL);
+  g_autofree char *config = g_build_filename (tmp, "tokenizer_config.json", NULL);
+  g_autofree char *map = g_build_filename (tmp, "special_tokens_map.json", NULL);
+  g_assert_true (g_file_set_contents (fast,
+    "{\"added_tokens\": [{\"id\": 400, \"content\": \"<pad>\", \"special\": true}]}", -1, NULL));
+  g_assert_true (g_file_set_contents (config,
+    "{\"added_tokens_decoder\": {\"0\": {\"content\": \"<|endoftext|>\"}, "
+    "\"401\": {\"content\": \"<leaf>\"}}, \"eos_token\": \"<|endoftext|>\"}", -1, NULL));
+  g_assert_true (g_file_set_contents (map,
+    "{\"additional_special_tokens\": [\"<leaf>\", {\"content\": \"<pad>\"}]}", -1, NULL));
+
+  LsTokenizer *tok = ls_tokenizer_load (tmp, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ls_tokenizer_get_vocab_size (tok), ==, 402);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (int));
+  g_assert_true (ls_tokenizer_encode (tok, "a<pad><leaf> b<|endoftext|>", -1, ids, &error));
+  g_assert_no_error (error);
+  int want[] = { ls_tokenizer_token_to_id (tok, "a"), 400, 401,
+                 ls_tokenizer_token_to_id (tok, "\xC4\xA0" "b"), 0 };
+  g_assert_cmpuint (ids->len, ==, G_N_ELEMENTS (want));
+  for (gsize i = 0; i < G_N_ELEMENTS (want); i++)
+    g_assert_cmpint (g_array_index (ids, int, i), ==, want[i]);
+  g_autofree char *text = ls_tokenizer_decode (tok, (int *) ids->data, ids->len, &error);
+  g_assert_cmpstr (text, ==, "a<pad><leaf> b<|endoftext|>");
+  ls_tokenizer_free (tok);
+
+  /* A file that disagrees with the vocab about an id. */
+  g_assert_true (g_file_set_contents (fast,
+    "{\"added_tokens\": [{\"id\": 7, \"content\": \"<|endoftext|>\"}]}", -1, NULL));
+  g_assert_null (ls_tokenizer_load (tmp, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
+  g_clear_error (&error);
+  /* Bad JSON in one of them. */
+  g_assert_true (g_file_set_contents (fast, "{\"added_tokens\": [", -1, NULL));
+  g_assert_null (ls_tokenizer_load (tmp, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
+  g_clear_error (&error);
+
+  const char *all[] = { "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
+                        "special_tokens_map.json" };
+  for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      g_autofree char *f = g_build_filename (tmp, all[i], NULL);
+      g_remove (f);
+    }
+  g_rmdir (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -306,5 +374,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Bpe/special-tokens", test_special_tokens);
   g_test_add_func ("/Engine/Bpe/merge-rank", test_merge_rank);
   g_test_add_func ("/Engine/Bpe/errors", test_errors);
+  g_test_add_func ("/Engine/Bpe/added-tokens-files", test_added_tokens_files);
   return g_test_run ();
 }

@@ -1,5 +1,6 @@
 /* test-gpt2.c: GPT-2 logits against transformers' (fixtures), KV cache
  * against the batched pass, context limits. */
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "config.h"
 #include "gpt2.h"
 #include "ls-error.h"
+#include "ops.h"
 #include "safetensors.h"
 
 typedef struct {
@@ -306,6 +308,130 @@ test_shape_mismatch (void)
   ls_model_config_clear (&config);
 }
 
+static guint16
+to_bf16 (float f)
+{
+  guint32 bits;
+  memcpy (&bits, &f, 4);
+  bits += 0x7fff + ((bits >> 16) & 1); /* round to nearest even */
+  return (guint16) (bits >> 16);
+}
+
+/* Writes gpt2-tiny's weights into @dir as @dtype (F16/BF16), or as F32 holding
+ * the values rounded through @round_through. */
+static void
+write_rounded (const char *dir, LsDtype dtype, LsDtype round_through)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *src = fixture_path ("gpt2-tiny", "model.safetensors");
+  g_autoptr(LsSafetensors) st = ls_safetensors_open (src, &error);
+  g_assert_no_error (error);
+  guint n = ls_safetensors_get_n_tensors (st);
+  g_autofree LsTensorView *views = g_new0 (LsTensorView, n);
+  g_autoptr(GPtrArray) buffers = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < n; i++)
+    {
+      const LsTensorView *v = ls_safetensors_get_tensor (st, i);
+      gsize numel = ls_tensor_view_numel (v);
+      g_autofree float *f = g_new (float, numel);
+      memcpy (f, v->data, numel * 4);
+      views[i] = *v;
+      views[i].dtype = dtype;
+      if (dtype == LS_DTYPE_F32)
+        {
+          for (gsize k = 0; k < numel; k++)
+            {
+              if (round_through == LS_DTYPE_F16)
+                f[k] = ls_f16_to_float (ls_float_to_f16 (f[k]));
+              else
+                {
+                  guint32 b = (guint32) to_bf16 (f[k]) << 16;
+                  memcpy (&f[k], &b, 4);
+                }
+            }
+          views[i].data = f;
+          views[i].nbytes = numel * 4;
+          g_ptr_array_add (buffers, g_steal_pointer (&f));
+        }
+      else
+        {
+          guint16 *h = g_new (guint16, numel);
+          for (gsize k = 0; k < numel; k++)
+            h[k] = dtype == LS_DTYPE_F16 ? ls_float_to_f16 (f[k]) : to_bf16 (f[k]);
+          views[i].data = h;
+          views[i].nbytes = numel * 2;
+          g_ptr_array_add (buffers, h);
+        }
+    }
+  g_autofree char *out = g_build_filename (dir, "model.safetensors", NULL);
+  g_assert_true (ls_safetensors_write (out, views, n, &error));
+  g_assert_no_error (error);
+}
+
+static float *
+logits_of_dir (const char *dir, const int *ids, int n, int vocab)
+{
+  g_autoptr(GError) error = NULL;
+  LsModelConfig config;
+  g_autofree char *fixture = fixture_path ("gpt2-tiny", NULL);
+  g_assert_true (ls_model_config_load (&config, fixture, &error));
+  g_autoptr(LsCheckpoint) ckpt = ls_checkpoint_open (dir, &error);
+  g_assert_no_error (error);
+  g_autoptr(LsGpt2) g = ls_gpt2_new (ckpt, &config.gpt2, "", &error);
+  g_assert_no_error (error);
+  float *logits = g_new (float, (gsize) n * vocab);
+  g_assert_true (ls_gpt2_forward (g, ids, n, logits, TRUE, NULL, &error));
+  g_assert_no_error (error);
+  ls_model_config_clear (&config);
+  return logits;
+}
+
+/* F16 and BF16 weights are widened: the logits equal those of F32 weights
+ * holding the same rounded values, and stay near transformers' F32 ones. */
+static void
+test_half_precision (void)
+{
+  Fixture f;
+  fixture_open (&f, "gpt2-tiny");
+  int V = f.config.gpt2.vocab_size, n;
+  g_autofree int *ids = prompt_ids (&f, 2, &n);
+  const float *want = expected_logits (&f, 2, n, V);
+  const LsDtype dtypes[] = { LS_DTYPE_F16, LS_DTYPE_BF16 };
+
+  for (gsize d = 0; d < G_N_ELEMENTS (dtypes); d++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *half = g_dir_make_tmp ("leafscope-gpt2-half-XXXXXX", &error);
+      g_autofree char *full = g_dir_make_tmp ("leafscope-gpt2-full-XXXXXX", &error);
+      g_assert_no_error (error);
+      write_rounded (half, dtypes[d], dtypes[d]);
+      write_rounded (full, LS_DTYPE_F32, dtypes[d]);
+      g_autofree float *a = logits_of_dir (half, ids, n, V);
+      g_autofree float *b = logits_of_dir (full, ids, n, V);
+      g_assert_cmpfloat (max_abs_diff (a, b, (gsize) n * V), <=, 1e-6f);
+      /* The rounding is real, and small next to the logits' range: a unit
+       * roundoff of 2^-11 (F16) or 2^-8 (BF16) per weight, grown through the
+       * layers, stays under 8 of them relative to the largest logit. */
+      float d_ref = max_abs_diff (a, want, (gsize) n * V);
+      float range = 0.0f;
+      for (gsize i = 0; i < (gsize) n * V; i++)
+        range = MAX (range, fabsf (want[i]));
+      float unit = dtypes[d] == LS_DTYPE_F16 ? 1.0f / 2048 : 1.0f / 256;
+      g_test_message ("%s weights: max |diff| to the F32 reference %g (largest logit %g)",
+                      ls_dtype_to_string (dtypes[d]), d_ref, range);
+      g_assert_cmpfloat (d_ref, >, 0.0f);
+      g_assert_cmpfloat (d_ref, <=, 8 * unit * range);
+      const char *dirs[] = { half, full };
+      for (int k = 0; k < 2; k++)
+        {
+          g_autofree char *file = g_build_filename (dirs[k], "model.safetensors", NULL);
+          g_remove (file);
+          g_rmdir (dirs[k]);
+        }
+    }
+  fixture_close (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -315,6 +441,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Gpt2/greedy/gpt2-tiny", test_greedy_gpt2);
   g_test_add_func ("/Engine/Gpt2/greedy/legacy-layout", test_greedy_legacy);
   g_test_add_func ("/Engine/Gpt2/context-full", test_context_full);
+  g_test_add_func ("/Engine/Gpt2/half-precision", test_half_precision);
   g_test_add_func ("/Engine/Gpt2/shape-mismatch", test_shape_mismatch);
   return g_test_run ();
 }
