@@ -43,7 +43,8 @@ struct _LsGpt2 {
   const float *lm_head;              /* (V, E), wte when tied */
   Layer       *layers;
 
-  int          chunk;     /* rows of the activation buffers */
+  int          planned;   /* rows of the activation buffers */
+  int          chunk;     /* rows per pass, <= planned */
   int          position;  /* tokens in the cache */
   float       *x;         /* (chunk, E) residual stream */
   float       *h;         /* (chunk, E) normalised input of a sub-block */
@@ -180,8 +181,8 @@ ls_gpt2_new (LsCheckpoint *ckpt, const LsGpt2Config *config, const char *prefix,
     self->lm_head = self->wte;
 
   /* Plan every buffer now. */
-  self->chunk = MIN (self->P, CHUNK_MAX);
-  gsize C = self->chunk;
+  self->planned = self->chunk = MIN (self->P, CHUNK_MAX);
+  gsize C = self->planned;
   self->x = g_new (float, C * E);
   self->h = g_new (float, C * E);
   self->qkv = g_new (float, C * 3 * E);
@@ -229,6 +230,12 @@ ls_gpt2_get_position (LsGpt2 *self)
 }
 
 void
+ls_gpt2_set_chunk_size (LsGpt2 *self, int rows)
+{
+  self->chunk = CLAMP (rows, 1, self->planned);
+}
+
+void
 ls_gpt2_reset (LsGpt2 *self)
 {
   self->position = 0;
@@ -273,7 +280,7 @@ ls_gpt2_set_encoder_states (LsGpt2 *self, const float *states, int n_states, GEr
         {
           g_free (self->scores);
           self->scores_cols = n_states;
-          self->scores = g_new (float, (gsize) self->chunk * self->scores_cols);
+          self->scores = g_new (float, (gsize) self->planned * self->scores_cols);
         }
     }
 

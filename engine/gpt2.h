@@ -50,6 +50,11 @@ gboolean            ls_gpt2_forward      (LsGpt2             *self,
                                           gboolean            all_positions,
                                           GCancellable       *cancellable,
                                           GError            **error);
+/* Lowers the number of prompt tokens run per batched pass (at least 1, at
+ * most the planned 256): memory for long prompts, and tests of the chunked
+ * path. */
+void                ls_gpt2_set_chunk_size (LsGpt2           *self,
+                                            int               rows);
 void                ls_gpt2_free         (LsGpt2             *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsGpt2, ls_gpt2_free)

@@ -143,6 +143,21 @@ check_logits (const char *model)
           g_assert_cmpfloat (max_abs_diff (step, want + (gsize) i * V, V), <=, 1e-4f);
         }
 
+      /* In passes of 5 tokens (the last one short), and of 1. */
+      for (int rows = 5; rows >= 1; rows -= 4)
+        {
+          ls_gpt2_reset (f.gpt2);
+          ls_gpt2_set_chunk_size (f.gpt2, rows);
+          g_assert_true (ls_gpt2_forward (f.gpt2, ids, n, all, TRUE, NULL, &error));
+          g_assert_cmpfloat (max_abs_diff (all, want, (gsize) n * V), <=, 1e-4f);
+          ls_gpt2_reset (f.gpt2);
+          g_assert_true (ls_gpt2_forward (f.gpt2, ids, n, last, FALSE, NULL, &error));
+          g_assert_cmpfloat (max_abs_diff (last, want + (gsize) (n - 1) * V, V), <=, 1e-4f);
+          ls_gpt2_set_chunk_size (f.gpt2, 1000);
+        }
+      ls_gpt2_reset (f.gpt2);
+      g_assert_true (ls_gpt2_forward (f.gpt2, ids, n, all, TRUE, NULL, &error));
+
       /* A prompt split in two uneven pieces agrees as well. */
       if (n > 3)
         {
