@@ -3,6 +3,9 @@
 #include "vecmath.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "ops.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -72,6 +75,18 @@ layernorm_portable (float *out, const float *x, const float *gamma, const float 
       float rstd = 1.0f / sqrtf (sq / dim + eps);
       for (int j = 0; j < dim; j++)
         dst[j] = (row[j] - mean) * rstd * gamma[j] + beta[j];
+    }
+}
+
+static void
+f16_to_f32_portable (float *dst, const void *src, gsize n)
+{
+  const guint8 *p = src;
+  for (gsize i = 0; i < n; i++)
+    {
+      guint16 h;
+      memcpy (&h, p + 2 * i, 2);
+      dst[i] = ls_f16_to_float (h);
     }
 }
 
@@ -250,6 +265,16 @@ layernorm_avx2 (float *out, const float *x, const float *gamma, const float *bet
         dst[j] = (row[j] - mean) * rstd * gamma[j] + beta[j];
     }
 }
+
+__attribute__ ((target ("avx,f16c"))) static void
+f16_to_f32_f16c (float *dst, const void *src, gsize n)
+{
+  const guint8 *p = src;
+  gsize i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (dst + i, _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (p + 2 * i))));
+  f16_to_f32_portable (dst + i, p + 2 * i, n - i);
+}
 #endif
 
 /* ------------------------------------------------------------ dispatch */
@@ -315,4 +340,17 @@ ls_vec_layernorm (float *out, const float *x, const float *gamma, const float *b
     }
 #endif
   layernorm_portable (out, x, gamma, beta, n, dim, eps);
+}
+
+void
+ls_vec_f16_to_f32 (float *dst, const void *src, gsize n)
+{
+#ifdef HAVE_X86
+  if (__builtin_cpu_supports ("avx") && __builtin_cpu_supports ("f16c"))
+    {
+      f16_to_f32_f16c (dst, src, n);
+      return;
+    }
+#endif
+  f16_to_f32_portable (dst, src, n);
 }

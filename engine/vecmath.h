@@ -31,6 +31,11 @@ void ls_vec_layernorm    (float       *out,
                           int          n,
                           int          dim,
                           float        eps);
+/* IEEE half to float, F16C 8 at a time when the CPU has it; @src may be
+ * unaligned.  Exact (every half is a float). */
+void ls_vec_f16_to_f32   (float       *dst,
+                          const void  *src,
+                          gsize        n);
 /* TRUE when the AVX2 + FMA versions run on this CPU. */
 gboolean ls_vec_is_accelerated (void);
 

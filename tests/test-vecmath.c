@@ -4,6 +4,9 @@
 #include <glib.h>
 #include <math.h>
 
+#include <string.h>
+
+#include "ops.h"
 #include "vecmath.h"
 
 #define N 1003  /* not a multiple of 8: the scalar tail runs too */
@@ -144,6 +147,30 @@ test_layernorm (void)
     }
 }
 
+static void
+test_f16 (void)
+{
+  /* Every half value, at an odd byte offset, against the scalar reference. */
+  guint8 *raw = g_malloc (65536 * 2 + 1);
+  float *out = g_new (float, 65536);
+  for (guint32 h = 0; h < 65536; h++)
+    {
+      guint16 v = (guint16) h;
+      memcpy (raw + 1 + 2 * h, &v, 2);
+    }
+  ls_vec_f16_to_f32 (out, raw + 1, 65536);
+  for (guint32 h = 0; h < 65536; h++)
+    {
+      float want = ls_f16_to_float ((guint16) h);
+      if (isnan (want))
+        g_assert_true (isnan (out[h]));
+      else
+        g_assert_cmpint (memcmp (&out[h], &want, 4), ==, 0);  /* bit-exact, -0 too */
+    }
+  g_free (raw);
+  g_free (out);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -152,5 +179,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Vecmath/gelu-tanh", test_gelu_tanh);
   g_test_add_func ("/Engine/Vecmath/softmax", test_softmax);
   g_test_add_func ("/Engine/Vecmath/layernorm", test_layernorm);
+  g_test_add_func ("/Engine/Vecmath/f16", test_f16);
   return g_test_run ();
 }
