@@ -202,9 +202,11 @@ finish_stats (LsGenerateStats *stats, gint64 start)
   stats->total_seconds = seconds_since (start);
   stats->prompt_tokens_per_second =
     stats->prompt_seconds > 0 ? stats->prompt_tokens / stats->prompt_seconds : 0.0;
-  double decode = stats->total_seconds - stats->prompt_seconds;
+  /* Decode speed: the first token comes from the prompt's logits, each later
+   * one costs a forward pass. */
+  double decode = stats->total_seconds - stats->first_token_seconds;
   stats->generated_tokens_per_second =
-    decode > 0 && stats->generated_tokens > 0 ? stats->generated_tokens / decode : 0.0;
+    decode > 0 && stats->generated_tokens > 1 ? (stats->generated_tokens - 1) / decode : 0.0;
 }
 
 /* Looks for a stop string ending in the text appended since @old_len. */

@@ -40,8 +40,8 @@ typedef struct {
   double       prompt_seconds;       /* prefill time */
   double       first_token_seconds;  /* from the call to the first new token */
   double       total_seconds;
-  double       prompt_tokens_per_second;
-  double       generated_tokens_per_second;
+  double       prompt_tokens_per_second;    /* prompt_tokens / prompt_seconds */
+  double       generated_tokens_per_second; /* tokens after the first / time after it; 0 below 2 tokens */
   LsStopReason stop_reason;
 } LsGenerateStats;
 

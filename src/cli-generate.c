@@ -285,11 +285,11 @@ static void
 print_stats (const LsGenerateStats *st)
 {
   fprintf (stderr,
-           "prompt: %d tokens in %.3f s (%.1f tokens/s); generated: %d tokens in %.3f s "
-           "(%.2f tokens/s); first token after %.3f s; stopped: %s\n",
+           "prompt: %d tokens in %.3f s (%.1f tokens/s); generated: %d tokens, %.2f tokens/s "
+           "after the first; first token after %.3f s; total %.3f s; stopped: %s\n",
            st->prompt_tokens, st->prompt_seconds, st->prompt_tokens_per_second,
-           st->generated_tokens, st->total_seconds - st->prompt_seconds,
-           st->generated_tokens_per_second, st->first_token_seconds,
+           st->generated_tokens, st->generated_tokens_per_second, st->first_token_seconds,
+           st->total_seconds,
            stop_reason_name (st->stop_reason));
 }
 
