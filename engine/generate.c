@@ -45,6 +45,8 @@ ls_generate_options_init (LsGenerateOptions *options)
 static const char * const unused_buffers[] = {
   ".attn.bias",          /* causal-mask buffers of old GPT-2 checkpoints */
   ".attn.masked_bias",
+  ".crossattention.bias", /* the same in their cross-attention blocks */
+  ".crossattention.masked_bias",
   "pooler.dense.weight", /* ViTModel's pooler: captioning reads the last hidden state */
   "pooler.dense.bias",
   NULL

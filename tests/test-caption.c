@@ -1,5 +1,6 @@
 /* test-caption.c: the ViT-GPT-2 captioner (VisionEncoderDecoderModel)
  * against transformers' logits and greedy ids. */
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -212,6 +213,97 @@ test_from_image (void)
   assert_greedy_ids (out, want);
 }
 
+static void
+copy_file (const char *file, const char *dir)
+{
+  g_autofree char *src = fixture_path (file);
+  g_autofree char *dst = g_build_filename (dir, file, NULL);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+  g_assert_true (g_file_set_contents (dst, data, len, NULL));
+}
+
+/* Writes the fixture's weights plus @extra (name, shape [d0, d1]) into @dir. */
+static void
+write_with_extra (const char *dir, const char *const *extra)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *src = fixture_path ("model.safetensors");
+  g_autoptr(LsSafetensors) st = ls_safetensors_open (src, &error);
+  g_assert_no_error (error);
+  guint n = ls_safetensors_get_n_tensors (st), n_extra = g_strv_length ((char **) extra);
+  g_autofree LsTensorView *views = g_new0 (LsTensorView, n + n_extra);
+  static const float zeros[48 * 48] = { 0 };
+  for (guint i = 0; i < n; i++)
+    views[i] = *ls_safetensors_get_tensor (st, i);
+  for (guint i = 0; i < n_extra; i++)
+    {
+      LsTensorView *v = &views[n + i];
+      v->name = extra[i];
+      v->dtype = LS_DTYPE_F32;
+      v->ndim = 2;
+      v->shape[0] = 48;
+      v->shape[1] = 48;
+      v->data = zeros;
+      v->nbytes = sizeof zeros;
+    }
+  g_autofree char *out = g_build_filename (dir, "model.safetensors", NULL);
+  g_assert_true (ls_safetensors_write (out, views, n + n_extra, &error));
+  g_assert_no_error (error);
+}
+
+/* Checkpoints saved by older transformers carry mask buffers in every
+ * attention block and the ViTModel pooler: not weights of the captioner.
+ * Anything else unknown is an error. */
+static void
+test_extra_buffers (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("leafscope-vitgpt2-XXXXXX", &error);
+  g_assert_no_error (error);
+  const char *files[] = { "config.json", "preprocessor_config.json", "vocab.json", "merges.txt" };
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    copy_file (files[i], tmp);
+
+  const char *buffers[] = {
+    "decoder.transformer.h.0.attn.bias", "decoder.transformer.h.0.attn.masked_bias",
+    "decoder.transformer.h.1.crossattention.bias", "decoder.transformer.h.1.crossattention.masked_bias",
+    "encoder.pooler.dense.weight", NULL
+  };
+  write_with_extra (tmp, buffers);
+  g_autoptr(LsLanguageModel) lm = ls_language_model_load (tmp, &error);
+  g_assert_no_error (error);
+  g_autoptr(LsSafetensors) st = open_expected ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *want = json_object_get_array_member (expected_json (parser), "greedy_ids");
+  LsGenerateOptions options;
+  ls_generate_options_init (&options);
+  options.max_new_tokens = (int) json_array_get_length (want) - 1;
+  g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (int));
+  const float *pixels = expected_tensor (st, "pixel_values.0", 3 * 32 * 32);
+  g_assert_true (ls_language_model_caption (lm, pixels, &options, NULL, NULL, out, NULL, NULL,
+                                            &error));
+  g_assert_no_error (error);
+  assert_greedy_ids (out, want);
+
+  const char *unknown[] = { "decoder.transformer.h.0.crossattention.extra", NULL };
+  write_with_extra (tmp, unknown);
+  LsLanguageModel *bad = ls_language_model_load (tmp, &error);
+  g_assert_null (bad);
+  g_assert_error (error, LS_ERROR, LS_ERROR_UNEXPECTED_TENSOR);
+  g_assert_nonnull (strstr (error->message, "crossattention.extra"));
+
+  const char *all[] = { "config.json", "preprocessor_config.json", "vocab.json", "merges.txt",
+                        "model.safetensors" };
+  for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      g_autofree char *f = g_build_filename (tmp, all[i], NULL);
+      g_remove (f);
+    }
+  g_rmdir (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -219,5 +311,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Caption/logits", test_logits);
   g_test_add_func ("/Engine/Caption/greedy", test_greedy);
   g_test_add_func ("/Engine/Caption/from-image", test_from_image);
+  g_test_add_func ("/Engine/Caption/extra-buffers", test_extra_buffers);
   return g_test_run ();
 }
