@@ -3,9 +3,11 @@
  * Decoding goes through GdkPixbuf.  The resampler follows Pillow's
  * ImagingResample (src/libImaging/Resample.c) step for step: separable,
  * horizontal pass then vertical pass, the filter support widened by the
- * downscale factor, coefficients normalised, then turned into 22-bit fixed
- * point and each pass rounded and clipped to uint8.  Reproducing the integer
- * arithmetic makes our pixels equal to the ones HF's processor computes. */
+ * downscale factor, coefficients normalised, then turned into fixed point
+ * and each pass rounded and clipped to uint8.  ls_image_resize() uses
+ * Pillow's 22 bits; preprocessing uses the int16 weights of PyTorch's uint8
+ * kernel, which HF's default (fast) image processors run.  Reproducing the
+ * integer arithmetic makes our pixels equal to the reference's. */
 #include "image.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
