@@ -2,6 +2,9 @@
 #include "cpu.h"
 
 #include <cblas.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +24,11 @@ ls_cpu_detect_features (void)
   if (__builtin_cpu_supports ("avx"))      f |= LS_CPU_AVX;
   if (__builtin_cpu_supports ("avx2"))     f |= LS_CPU_AVX2;
   if (__builtin_cpu_supports ("fma"))      f |= LS_CPU_FMA;
-  if (__builtin_cpu_supports ("f16c"))     f |= LS_CPU_F16C;
+  /* clang 14 has no "f16c" for __builtin_cpu_supports: CPUID leaf 1, ECX
+   * bit 29, trusted only with AVX (whose check covers the OS state). */
+  unsigned int a, b, c, d;
+  if ((f & LS_CPU_AVX) && __get_cpuid (1, &a, &b, &c, &d) && (c & bit_F16C))
+    f |= LS_CPU_F16C;
   if (__builtin_cpu_supports ("avx512f"))  f |= LS_CPU_AVX512F;
   if (__builtin_cpu_supports ("avx512bw")) f |= LS_CPU_AVX512BW;
   if (__builtin_cpu_supports ("avx512dq")) f |= LS_CPU_AVX512DQ;
