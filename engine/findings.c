@@ -49,6 +49,8 @@
 #define KEEP_RELATIVE     0.25f
 #define SEPARATE_RADIUS   4
 #define CLIP_LEVEL      250
+#define SHARPNESS_REFERENCE_LUMA 0.35f
+#define SHARPNESS_MAX_GAIN       8.0f
 
 enum { PX_OTHER = 0, PX_LEAF = 1, PX_LESION = 2 };
 
@@ -215,14 +217,20 @@ measure_quality (LsPhotoAnalysis *a)
       float y = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
       luma[i] = y;
       sum += y;
-      if (p[0] >= CLIP_LEVEL && p[1] >= CLIP_LEVEL && p[2] >= CLIP_LEVEL)
+      /* A blown channel is clipped too: an overexposed leaf saturates
+       * its green long before it turns white. */
+      if (MAX (p[0], MAX (p[1], p[2])) >= CLIP_LEVEL)
         clipped++;
     }
   a->brightness = (float) (sum / n / 255.0);
   a->overexposed_fraction = (float) clipped / n;
 
-  /* Variance of the 4-neighbour Laplacian over the interior. */
+  /* Variance of the 4-neighbour Laplacian over the interior.  It scales
+   * with contrast squared, so a dark photo is first brought up to
+   * SHARPNESS_REFERENCE_LUMA (a dark but sharp photo is not "blurred"). */
   a->sharpness = 0.0f;
+  float gain = a->brightness > 0.0f && a->brightness < SHARPNESS_REFERENCE_LUMA
+               ? MIN (SHARPNESS_REFERENCE_LUMA / a->brightness, SHARPNESS_MAX_GAIN) : 1.0f;
   if (w >= 3 && h >= 3)
     {
       double s1 = 0.0, s2 = 0.0;
@@ -231,7 +239,7 @@ measure_quality (LsPhotoAnalysis *a)
         for (int x = 1; x < w - 1; x++)
           {
             gsize i = (gsize) y * w + x;
-            double l = luma[i - 1] + luma[i + 1] + luma[i - w] + luma[i + w] - 4.0 * luma[i];
+            double l = gain * (luma[i - 1] + luma[i + 1] + luma[i - w] + luma[i + w] - 4.0 * luma[i]);
             s1 += l;
             s2 += l * l;
             m++;

@@ -22,8 +22,9 @@ typedef struct {
   float    leaf_fraction;           /* share of the photo that is leaf, 0..1 */
   float    affected_area;           /* share of leaf pixels that are lesion-coloured, 0..1 */
   float    brightness;              /* mean luma 0..1 */
-  float    overexposed_fraction;    /* share of clipped pixels */
-  float    sharpness;               /* variance of the Laplacian (luma 0..255) */
+  float    overexposed_fraction;    /* share of pixels with a clipped (>= 250) channel */
+  float    sharpness;               /* variance of the Laplacian (luma 0..255; a photo darker
+                                     * than luma 0.35 is brought up to it first) */
   gboolean too_dark;
   gboolean overexposed;
   gboolean blurred;

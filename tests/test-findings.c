@@ -135,6 +135,19 @@ test_dark_and_overexposed (void)
   g_assert_false (f.too_dark);
   g_autofree char *quality = ls_findings_quality_string (&f);
   g_assert_cmpstr (quality, ==, "overexposed");
+
+  /* A blown green channel is clipped too (an overexposed leaf turns
+   * yellow-green, not white): half the photo. */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        guint8 *p = rgb + ((gsize) y * w + x) * 3;
+        p[0] = 180; p[1] = x < w / 2 ? 255 : 200; p[2] = 60;
+      }
+  g_autoptr(LsPhotoAnalysis) green = ls_photo_analysis_new (rgb, w, h, w * 3);
+  ls_findings_set_photo (&f, green);
+  g_assert_cmpfloat_with_epsilon (f.overexposed_fraction, 0.5, 1e-4);
+  g_assert_true (f.overexposed);
 }
 
 static void
@@ -167,6 +180,16 @@ test_blur (void)
   ls_findings_set_photo (&f, a);
   g_assert_false (f.blurred);
   g_assert_cmpfloat (f.sharpness, >, 10 * LS_FINDINGS_BLUR_VARIANCE);
+
+  /* The same checkerboard, dark and flat (20 and 30): too dark, yet sharp.
+   * Without exposure compensation its Laplacian variance would be ~61. */
+  g_autofree guint8 *dim = g_malloc ((gsize) n * n * 3);
+  for (gsize i = 0; i < (gsize) n * n * 3; i++)
+    dim[i] = sharp[i] == 200 ? 30 : 20;
+  g_autoptr(LsPhotoAnalysis) d = ls_photo_analysis_new (dim, n, n, n * 3);
+  ls_findings_set_photo (&f, d);
+  g_assert_true (f.too_dark);
+  g_assert_false (f.blurred);
 
   g_autoptr(LsPhotoAnalysis) b = ls_photo_analysis_new (soft, n, n, n * 3);
   ls_findings_set_photo (&f, b);
