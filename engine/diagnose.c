@@ -2,6 +2,7 @@
  * streamed description. */
 #include "diagnose.h"
 
+#include <json-glib/json-glib.h>
 #include <string.h>
 #include "attention-map.h"
 #include "ls-error.h"
@@ -19,7 +20,73 @@ struct _LsDiagnoser {
   LsVit           *vit;
   LsLanguageModel *language;      /* nullable */
   LsPromptFormat  *prompt_format; /* the text model's, or the fallback */
+  LsGenerateOptions defaults;     /* generation_config.json, then the prompt file */
 };
+
+/* Reads the sampling settings of DIR/generation_config.json (transformers'
+ * GenerationConfig) into @options; a missing file changes nothing. */
+static gboolean
+read_generation_config (const char *model_dir, LsGenerateOptions *options, GError **error)
+{
+  g_autofree char *path = g_build_filename (model_dir, "generation_config.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (!json_parser_load_from_file (parser, path, &local))
+    {
+      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: %s", path, local->message);
+      return FALSE;
+    }
+  JsonNode *root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: expected a JSON object", path);
+      return FALSE;
+    }
+  JsonObject *o = json_node_get_object (root);
+  static const char *const numbers[] = { "max_new_tokens", "temperature", "top_k", "top_p",
+                                         "repetition_penalty" };
+  for (gsize i = 0; i < G_N_ELEMENTS (numbers); i++)
+    {
+      JsonNode *node = json_object_get_member (o, numbers[i]);
+      if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+        continue;
+      GType type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+      if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
+        {
+          g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: \"%s\" must be a number", path, numbers[i]);
+          return FALSE;
+        }
+      double v = type == G_TYPE_INT64 ? (double) json_node_get_int (node) : json_node_get_double (node);
+      gboolean ok = TRUE;
+      switch (i)
+        {
+        case 0: ok = v >= 1 && v <= 100000; if (ok) options->max_new_tokens = (int) v; break;
+        case 1: ok = v > 0 && v <= 100; if (ok) options->temperature = (float) v; break;
+        case 2: ok = v >= 0 && v <= 1e6; if (ok) options->top_k = (int) v; break;
+        case 3: ok = v > 0 && v <= 1; if (ok) options->top_p = (float) v; break;
+        default: ok = v > 0 && v <= 100; if (ok) options->repetition_penalty = (float) v; break;
+        }
+      if (!ok)
+        {
+          g_set_error (error, LS_ERROR, LS_ERROR_CONFIG, "%s: \"%s\" is out of range (%g)", path, numbers[i], v);
+          return FALSE;
+        }
+    }
+  JsonNode *sample = json_object_get_member (o, "do_sample");
+  if (sample != NULL && !JSON_NODE_HOLDS_NULL (sample))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (sample) || json_node_get_value_type (sample) != G_TYPE_BOOLEAN)
+        {
+          g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: \"do_sample\" must be true or false", path);
+          return FALSE;
+        }
+      options->do_sample = json_node_get_boolean (sample);
+    }
+  return TRUE;
+}
 
 LsDiagnoser *
 ls_diagnoser_new (const char *vision_model_dir, const char *text_model_dir,
@@ -60,6 +127,16 @@ ls_diagnoser_new (const char *vision_model_dir, const char *text_model_dir,
     format = ls_prompt_format_new ();
 
   LsDiagnoser *self = g_new0 (LsDiagnoser, 1);
+  ls_generate_options_init (&self->defaults);
+  if (text_model_dir != NULL && !read_generation_config (text_model_dir, &self->defaults, error))
+    {
+      g_free (self);
+      return NULL;
+    }
+  if (format->max_new_tokens > 0)
+    self->defaults.max_new_tokens = format->max_new_tokens;
+  if (format->stop[0] != NULL)
+    self->defaults.stop_strings = (const char * const *) format->stop;
   self->vit = g_steal_pointer (&vit);
   self->language = g_steal_pointer (&language);
   self->prompt_format = g_steal_pointer (&format);
@@ -197,11 +274,8 @@ ls_diagnoser_build_prompt (LsDiagnoser *self, const LsDiagnosis *diagnosis,
 void
 ls_diagnoser_init_generate_options (LsDiagnoser *self, LsGenerateOptions *options)
 {
-  ls_generate_options_init (options);
-  if (self->prompt_format->max_new_tokens > 0)
-    options->max_new_tokens = self->prompt_format->max_new_tokens;
-  if (self->prompt_format->stop[0] != NULL)
-    options->stop_strings = (const char * const *) self->prompt_format->stop;
+  /* stop_strings points into prompt_format, which lives as long as self. */
+  *options = self->defaults;
 }
 
 /* Passes pieces on to the caller, holding back text that may be the start of

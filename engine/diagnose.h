@@ -50,8 +50,11 @@ LsDiagnosis *ls_diagnoser_classify   (LsDiagnoser       *self,
 /* The language model, or NULL when none was loaded. */
 LsLanguageModel *ls_diagnoser_get_language_model (LsDiagnoser *self);
 /* Generation defaults for this text model: ls_generate_options_init, then
- * max_new_tokens and stop strings from its leafscope-prompt.json when it has
- * them.  Callers start from these and change what they want. */
+ * the sampling settings of its generation_config.json (max_new_tokens,
+ * do_sample, temperature, top_k, top_p, repetition_penalty), then
+ * max_new_tokens and stop strings from its leafscope-prompt.json.  The stop
+ * strings belong to @self.  Callers start from these and change what they
+ * want (e.g. the seed). */
 void         ls_diagnoser_init_generate_options (LsDiagnoser       *self,
                                                  LsGenerateOptions *options);
 /* The prompt the text model gets for @diagnosis in @language ("en", "pt_BR"). */

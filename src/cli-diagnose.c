@@ -19,6 +19,8 @@ typedef struct {
   const char   *language;
   gboolean      describe;
   int           max_new_tokens;
+  gint64        seed;
+  gboolean      greedy;
   float         threshold;
   const char   *heatmap_dir;
   GHashTable   *heatmap_names;  /* names written in this run */
@@ -380,6 +382,9 @@ diagnose_one (Run *run, const char *path, gboolean *header_done)
       ls_diagnoser_init_generate_options (run->diagnoser, &options);
       if (run->max_new_tokens > 0)
         options.max_new_tokens = run->max_new_tokens;
+      if (run->greedy)
+        options.do_sample = FALSE;
+      options.seed = (guint64) run->seed;
       run->streaming = run->format == FORMAT_TEXT;
       if (run->streaming)
         fputs ("  ", stdout);
@@ -427,6 +432,8 @@ ls_cli_diagnose (int argc, char **argv)
   gboolean quiet = FALSE;
   double threshold = 0.6;
   int max_new_tokens = 0;
+  gint64 seed = 0;
+  gboolean greedy = FALSE;
   const GOptionEntry entries[] = {
     { "vision-model", 0, 0, G_OPTION_ARG_FILENAME, &vision_model,
       "ViT classifier folder (default: the shipped leaf-vit)", "DIR" },
@@ -444,6 +451,10 @@ ls_cli_diagnose (int argc, char **argv)
       "Flag results whose top probability is below this (default 0.6)", "P" },
     { "max-new-tokens", 0, 0, G_OPTION_ARG_INT, &max_new_tokens,
       "Longest description in tokens (default: the text model's setting)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
+      "Seed of the sampler when the text model samples (default 0: same text on every run)", "N" },
+    { "greedy", 0, 0, G_OPTION_ARG_NONE, &greedy,
+      "Greedy decoding even when the text model's generation_config.json samples", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
       "No progress on stderr", NULL },
     { NULL }
@@ -538,6 +549,8 @@ ls_cli_diagnose (int argc, char **argv)
     .language = language,
     .describe = !no_describe,
     .max_new_tokens = max_new_tokens,
+    .seed = seed,
+    .greedy = greedy,
     .threshold = (float) threshold,
     .heatmap_dir = heatmap_dir,
     .heatmap_names = names,

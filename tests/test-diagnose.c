@@ -226,7 +226,7 @@ static void
 remove_text_model (const char *dir)
 {
   const char *files[] = { "config.json", "model.safetensors", "vocab.json", "merges.txt",
-                          LS_PROMPT_FILE_NAME };
+                          LS_PROMPT_FILE_NAME, "generation_config.json" };
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     {
       g_autofree char *path = g_build_filename (dir, files[i], NULL);
@@ -368,6 +368,51 @@ test_describe_cancelled (void)
 }
 
 static void
+test_generation_defaults (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *vit = fixture ("vit-tiny");
+  g_autofree char *dir = make_text_model ("{\"template\": \"{label}\", \"max_new_tokens\": 77, "
+                                          "\"stop\": [\"<|findings|>\"]}");
+  g_autofree char *config = g_build_filename (dir, "generation_config.json", NULL);
+  g_assert_true (g_file_set_contents (config, "{\"do_sample\": true, \"temperature\": 0.7, "
+                                      "\"top_k\": 40, \"top_p\": 0.95, \"max_new_tokens\": 300, "
+                                      "\"repetition_penalty\": 1.2, \"eos_token_id\": 0}", -1, NULL));
+  g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (vit, dir, &error);
+  g_assert_no_error (error);
+
+  LsGenerateOptions options;
+  ls_diagnoser_init_generate_options (diagnoser, &options);
+  g_assert_true (options.do_sample);
+  g_assert_cmpfloat_with_epsilon (options.temperature, 0.7, 1e-6);
+  g_assert_cmpint (options.top_k, ==, 40);
+  g_assert_cmpfloat_with_epsilon (options.top_p, 0.95, 1e-6);
+  g_assert_cmpfloat_with_epsilon (options.repetition_penalty, 1.2, 1e-6);
+  g_assert_cmpint (options.max_new_tokens, ==, 77); /* the prompt file wins */
+  g_assert_cmpstr (options.stop_strings[0], ==, "<|findings|>");
+  g_assert_null (options.stop_strings[1]);
+
+  /* Sampling is reproducible for a seed. */
+  g_autoptr(LsDiagnosis) d = classify_fixture (diagnoser);
+  options.max_new_tokens = 10;
+  options.seed = 42;
+  Collect a = { g_string_new (NULL), 0, 0, NULL }, b = { g_string_new (NULL), 0, 0, NULL };
+  g_assert_true (ls_diagnoser_describe (diagnoser, d, "en", &options, collect_piece, &a, NULL, NULL, &error));
+  g_assert_true (ls_diagnoser_describe (diagnoser, d, "en", &options, collect_piece, &b, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (a.text->str, ==, b.text->str);
+  g_string_free (a.text, TRUE);
+  g_string_free (b.text, TRUE);
+
+  g_assert_true (g_file_set_contents (config, "{\"top_p\": 3}", -1, NULL));
+  g_autoptr(LsDiagnoser) bad = ls_diagnoser_new (vit, dir, &error);
+  g_assert_null (bad);
+  g_assert_error (error, LS_ERROR, LS_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "top_p"));
+  remove_text_model (dir);
+}
+
+static void
 test_captioner_refused (void)
 {
   g_autoptr(GError) error = NULL;
@@ -389,6 +434,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Diagnose/describe-streams", test_describe_streams);
   g_test_add_func ("/Engine/Diagnose/describe-template-and-stop", test_describe_template_and_stop);
   g_test_add_func ("/Engine/Diagnose/describe-cancelled", test_describe_cancelled);
+  g_test_add_func ("/Engine/Diagnose/generation-defaults", test_generation_defaults);
   g_test_add_func ("/Engine/Diagnose/captioner-refused", test_captioner_refused);
   return g_test_run ();
 }
