@@ -135,8 +135,11 @@ cmd_vit (Bench *b, int batch)
   if (out == NULL)
     return reply_error (error);
   int top = out->logits != NULL ? argmax (out->logits, out->num_labels) : -1;
+  printf ("{\"ok\": true, \"ms\": %.4f, \"top\": %d, \"logits\": [", ms, top);
+  for (int i = 0; out->logits != NULL && i < out->num_labels; i++)
+    printf ("%s%.7g", i ? ", " : "", out->logits[i]);
+  printf ("]}\n");
   ls_vit_output_free (out);
-  printf ("{\"ok\": true, \"ms\": %.4f, \"top\": %d}\n", ms, top);
 }
 
 static void

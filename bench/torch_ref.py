@@ -229,7 +229,7 @@ class Server:
         t = time.perf_counter()
         logits, _ = self.vit.forward(px)
         ms = (time.perf_counter() - t) * 1e3
-        return {"ms": ms, "top": int(logits[0].argmax())}
+        return {"ms": ms, "top": int(logits[0].argmax()), "logits": logits[0].tolist()}
 
     def cmd_load_gpt2(self, folder):
         t = time.perf_counter()
