@@ -256,6 +256,35 @@ test_describe (void)
   g_rmdir (dir);
 }
 
+/* Without a shipped text model the run diagnoses and says why there is no
+ * description. */
+static void
+test_default_text_model_absent (void)
+{
+  g_autofree char *vit = fixture ("vit-tiny", NULL);
+  g_autofree char *photo = fixture ("vit-tiny", "input0.png");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *empty = g_dir_make_tmp ("leafscope-cli-data-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *saved = g_strdup (g_getenv ("LEAFSCOPE_DATA_DIR"));
+
+  g_setenv ("LEAFSCOPE_DATA_DIR", empty, TRUE);
+  g_auto(Run) r = { 0 };
+  cli (&r, "diagnose", "--vision-model", vit, "--format", "json", photo, NULL);
+  if (saved != NULL)
+    g_setenv ("LEAFSCOPE_DATA_DIR", saved, TRUE);
+  else
+    g_unsetenv ("LEAFSCOPE_DATA_DIR");
+  g_rmdir (empty);
+
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.err, "note: no text model at "));
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_data (parser, r.out, -1, NULL));
+  JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_true (json_object_get_null_member (o, "description"));
+}
+
 static void
 test_errors (void)
 {
@@ -298,6 +327,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Cli/Diagnose/folder-with-bad-file", test_folder_with_bad_file);
   g_test_add_func ("/Cli/Diagnose/csv-and-text", test_csv_and_text);
   g_test_add_func ("/Cli/Diagnose/describe", test_describe);
+  g_test_add_func ("/Cli/Diagnose/default-text-model-absent", test_default_text_model_absent);
   g_test_add_func ("/Cli/Diagnose/errors", test_errors);
   return g_test_run ();
 }
