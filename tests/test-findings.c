@@ -76,6 +76,24 @@ test_disc_grey_lesions (void)
   g_assert_cmpfloat_with_epsilon (a->affected_area, expected, 0.005);
 }
 
+/* A washed-out photo: pale green leaf (saturation 0.15) with pale red-brown
+ * spots (0.21), both under the fixed rules; the adaptive floor finds them. */
+static void
+test_pale_photo (void)
+{
+  static const guint8 pale_spot[3] = { 190, 160, 150 };
+  double expected;
+  g_autofree guint8 *rgb = make_disc_photo_spots (4, pale_spot, &expected);
+  for (gsize i = 0; i < 240 * 240; i++)
+    if (rgb[i * 3] == 60 && rgb[i * 3 + 1] == 140)
+      {
+        rgb[i * 3] = 175; rgb[i * 3 + 1] = 200; rgb[i * 3 + 2] = 170;
+      }
+  g_autoptr(LsPhotoAnalysis) a = ls_photo_analysis_new (rgb, 240, 240, 240 * 3);
+  g_assert_cmpfloat_with_epsilon (a->leaf_fraction, G_PI * 90 * 90 / (240.0 * 240.0), 0.01);
+  g_assert_cmpfloat_with_epsilon (a->affected_area, expected, 0.005);
+}
+
 /* Downscaling a large photo keeps the measured share. */
 static void
 test_disc_downscaled (void)
@@ -337,6 +355,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Engine/Findings/disc-affected-area", test_disc_affected_area);
   g_test_add_func ("/Engine/Findings/disc-grey-lesions", test_disc_grey_lesions);
+  g_test_add_func ("/Engine/Findings/pale-photo", test_pale_photo);
   g_test_add_func ("/Engine/Findings/disc-downscaled", test_disc_downscaled);
   g_test_add_func ("/Engine/Findings/soil-background", test_soil_background);
   g_test_add_func ("/Engine/Findings/dark-and-overexposed", test_dark_and_overexposed);
