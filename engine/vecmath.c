@@ -8,6 +8,7 @@
 #include "ops.h"
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_X86 1
 #define X86_TARGET __attribute__ ((target ("avx2,fma")))
@@ -346,7 +347,10 @@ void
 ls_vec_f16_to_f32 (float *dst, const void *src, gsize n)
 {
 #ifdef HAVE_X86
-  if (__builtin_cpu_supports ("avx") && __builtin_cpu_supports ("f16c"))
+  /* clang 14 has no "f16c" for __builtin_cpu_supports: CPUID leaf 1, ECX
+   * bit 29 (bit_F16C), only once AVX (and the OS's AVX state) is known. */
+  unsigned int a, b, c, d;
+  if (__builtin_cpu_supports ("avx") && __get_cpuid (1, &a, &b, &c, &d) && (c & bit_F16C))
     {
       f16_to_f32_f16c (dst, src, n);
       return;
