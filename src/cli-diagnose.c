@@ -179,7 +179,7 @@ write_heatmap (Run *run, const char *path, const LsImage *image, const LsDiagnos
 }
 
 static void
-print_text (Run *run, const char *path, const LsDiagnosis *d)
+print_text (const char *path, const LsDiagnosis *d)
 {
   const LsFindings *f = &d->findings;
   g_autofree char *quality = ls_findings_quality_string (f);
@@ -193,7 +193,6 @@ print_text (Run *run, const char *path, const LsDiagnosis *d)
           ls_findings_percent (f->affected_area), ls_findings_percent (f->leaf_fraction),
           ls_findings_attention_word (f->attention_concentration),
           ls_findings_percent (f->attention_concentration), quality);
-  (void) run;
 }
 
 static void
@@ -391,7 +390,7 @@ diagnose_one (Run *run, const char *path, gboolean *header_done)
 
   if (run->format == FORMAT_TEXT)
     {
-      print_text (run, path, d);
+      print_text (path, d);
       if (heatmap != NULL)
         printf ("  heatmap %s\n", heatmap);
       fflush (stdout);
