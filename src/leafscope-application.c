@@ -3,7 +3,7 @@
 #include "leafscope-window.h"
 #include "leafscope-preferences.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* leafscope-dataset-model.c: scanning a dataset folder (see the header). */
 #include "leafscope-dataset-model.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 struct _LeafscopeDatasetItem

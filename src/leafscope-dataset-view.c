@@ -4,7 +4,7 @@
 #include "leafscope-facts.h"
 #include "leafscope-thumbnailer.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #define THUMB_SIZE 160
@@ -427,9 +427,31 @@ on_eval_finished (const GError *error, gpointer owner)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
 }
 
+static void
+on_eval_cancelled (gpointer owner)
+{
+  LeafscopeDatasetView *self = owner;
+  /* Stopped here, or replaced by a diagnosis: the same for the pane. */
+  if (!self->evaluating)
+    return;
+  self->evaluating = FALSE;
+  gtk_widget_set_visible (self->eval_cancel, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress), FALSE);
+  show_accuracy (self);
+  {
+    /* TRANSLATORS: the evaluation was cancelled; photos done of all */
+    g_autofree char *text = g_strdup_printf (_("Cancelled after %u of %u photos."),
+                                             leafscope_evaluation_get_n_done (self->evaluation),
+                                             leafscope_evaluation_get_n_items (self->evaluation));
+    gtk_label_set_text (self->eval_detail, text);
+  }
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
+}
+
 static const LeafscopeJobCallbacks eval_callbacks = {
   .item = on_eval_item,
   .finished = on_eval_finished,
+  .cancelled = on_eval_cancelled,
 };
 
 void
@@ -478,21 +500,8 @@ leafscope_dataset_view_evaluate (LeafscopeDatasetView *self)
 void
 leafscope_dataset_view_cancel_evaluation (LeafscopeDatasetView *self)
 {
-  if (!self->evaluating)
-    return;
-  leafscope_worker_cancel (self->worker);
-  self->evaluating = FALSE;
-  gtk_widget_set_visible (self->eval_cancel, FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress), FALSE);
-  show_accuracy (self);
-  {
-    /* TRANSLATORS: the evaluation was cancelled; photos done of all */
-    g_autofree char *text = g_strdup_printf (_("Cancelled after %u of %u photos."),
-                                             leafscope_evaluation_get_n_done (self->evaluation),
-                                             leafscope_evaluation_get_n_items (self->evaluation));
-    gtk_label_set_text (self->eval_detail, text);
-  }
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
+  if (self->evaluating)
+    leafscope_worker_cancel (self->worker);
 }
 
 void

@@ -2,7 +2,7 @@
 #include "leafscope-description-pane.h"
 #include "leafscope-facts.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 struct _LeafscopeDescriptionPane
 {

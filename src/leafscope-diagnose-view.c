@@ -7,7 +7,7 @@
 #include "leafscope-dataset-model.h"
 #include "heatmap.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #define THUMB_SIZE 64
@@ -337,10 +337,30 @@ on_finished (const GError *error, gpointer owner)
   notify_state (self);
 }
 
+static void
+on_cancelled (gpointer owner)
+{
+  LeafscopeDiagnoseView *self = owner;
+
+  /* Stop, a new photo, or an evaluation took the worker. */
+  if (self->classifying)
+    {
+      self->classifying = FALSE;
+      set_busy (self, self->loading);
+    }
+  if (self->generating)
+    {
+      self->generating = FALSE;
+      leafscope_description_pane_finish (self->description, _("Stopped."));
+    }
+  notify_state (self);
+}
+
 static const LeafscopeJobCallbacks diagnose_callbacks = {
   .classified = on_classified,
   .token = on_token,
   .finished = on_finished,
+  .cancelled = on_cancelled,
 };
 
 static void
@@ -369,6 +389,8 @@ submit (LeafscopeDiagnoseView *self, gboolean classify, guint64 seed)
   if (params.generate.temperature <= 0.0f)
     params.generate.do_sample = FALSE;
 
+  /* Cancel first: the old job's cancelled callback resets this view. */
+  leafscope_worker_cancel (self->worker);
   self->classifying = classify;
   self->generating = TRUE;
   set_busy (self, classify);
@@ -484,14 +506,9 @@ load_current (LeafscopeDiagnoseView *self)
   g_autoptr(GTask) task = g_task_new (self, NULL, on_decoded, GUINT_TO_POINTER (++self->load_serial));
 
   /* The old job must not show anything for the new photo. */
-  leafscope_worker_cancel (self->worker);
-  self->classifying = FALSE;
-  if (self->generating)
-    {
-      self->generating = FALSE;
-      leafscope_description_pane_finish (self->description, NULL);
-    }
   self->loading = TRUE;
+  if (self->classifying || self->generating)
+    leafscope_worker_cancel (self->worker);
   set_busy (self, TRUE);
   for (guint i = 0; i < self->strip_buttons->len; i++)
     {
@@ -740,17 +757,8 @@ leafscope_diagnose_view_paste (LeafscopeDiagnoseView *self)
 void
 leafscope_diagnose_view_stop (LeafscopeDiagnoseView *self)
 {
-  if (!self->generating && !self->classifying)
-    return;
-  leafscope_worker_cancel (self->worker);
-  if (self->classifying)
-    {
-      self->classifying = FALSE;
-      set_busy (self, FALSE);
-    }
-  self->generating = FALSE;
-  leafscope_description_pane_finish (self->description, _("Stopped."));
-  notify_state (self);
+  if (self->generating || self->classifying)
+    leafscope_worker_cancel (self->worker);
 }
 
 void
@@ -930,6 +938,12 @@ guint
 leafscope_diagnose_view_get_n_photos (LeafscopeDiagnoseView *self)
 {
   return self->files->len;
+}
+
+const char *
+leafscope_diagnose_view_get_photo_name (LeafscopeDiagnoseView *self)
+{
+  return self->photo_name;
 }
 
 GtkWidget *

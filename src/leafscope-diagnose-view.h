@@ -44,6 +44,8 @@ double             leafscope_diagnose_view_get_bar_fraction (LeafscopeDiagnoseVi
                                                              const char            *label);
 char              *leafscope_diagnose_view_dup_description (LeafscopeDiagnoseView *self);
 guint              leafscope_diagnose_view_get_n_photos    (LeafscopeDiagnoseView *self);
+/* The name of the photo shown, NULL before any. */
+const char        *leafscope_diagnose_view_get_photo_name  (LeafscopeDiagnoseView *self);
 GtkWidget         *leafscope_diagnose_view_get_photo_view  (LeafscopeDiagnoseView *self);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* leafscope-facts.c: class names and fact cards (see the header). */
 #include "leafscope-facts.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 static const LeafscopeFacts facts[] = {

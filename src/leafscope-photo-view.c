@@ -1,7 +1,7 @@
 /* leafscope-photo-view.c: see the header. */
 #include "leafscope-photo-view.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 struct _LeafscopePhotoView
 {

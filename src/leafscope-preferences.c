@@ -3,7 +3,7 @@
 #include "leafscope-application.h"
 #include "diagnose.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 struct _LeafscopePreferences
 {

@@ -3,7 +3,7 @@
 #include "leafscope-facts.h"
 #include "heatmap.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 static int

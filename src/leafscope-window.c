@@ -1,7 +1,7 @@
 /* leafscope-window.c: see the header. */
 #include "leafscope-window.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 struct _LeafscopeWindow
 {
@@ -190,14 +190,14 @@ bind_enabled (LeafscopeWindow *self, const char *action, gpointer source, const 
 /* ---- screenshots ---- */
 
 gboolean
-leafscope_window_save_screenshot (LeafscopeWindow *self, const char *path, GError **error)
+leafscope_window_save_screenshot (GtkWindow *window, const char *path, GError **error)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
+  GtkWidget *widget = GTK_WIDGET (window);
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (self));
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
   int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
   graphene_rect_t viewport;
 

@@ -24,8 +24,8 @@ void                   leafscope_window_set_view          (LeafscopeWindow      
                                                            const char           *name);
 LeafscopeDiagnoseView *leafscope_window_get_diagnose_view (LeafscopeWindow      *self);
 LeafscopeDatasetView  *leafscope_window_get_dataset_view  (LeafscopeWindow      *self);
-/* Renders the window as it is now into a PNG (screenshots, tests). */
-gboolean               leafscope_window_save_screenshot   (LeafscopeWindow      *self,
+/* Renders @window as it is now into a PNG (screenshots, tests). */
+gboolean               leafscope_window_save_screenshot   (GtkWindow            *window,
                                                            const char           *path,
                                                            GError              **error);
 

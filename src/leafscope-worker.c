@@ -1,7 +1,7 @@
 /* leafscope-worker.c: see the header. */
 #include "leafscope-worker.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 G_DEFINE_QUARK (leafscope-worker-error-quark, leafscope_worker_error)
@@ -502,12 +502,20 @@ leafscope_worker_evaluate (LeafscopeWorker *self, const char * const *paths, flo
 void
 leafscope_worker_cancel (LeafscopeWorker *self)
 {
-  if (self->current)
-    {
-      g_cancellable_cancel (self->current->cancellable);
-      g_clear_pointer (&self->current, job_unref);
-    }
+  Job *job = g_steal_pointer (&self->current);
+  gboolean was_busy = self->busy;
+
   self->busy = FALSE;
+  if (job == NULL)
+    return;
+  g_cancellable_cancel (job->cancellable);
+  if (was_busy && job->callbacks.cancelled)
+    {
+      g_autoptr(GObject) owner = g_weak_ref_get (&job->owner);
+      if (owner)
+        job->callbacks.cancelled (owner);
+    }
+  job_unref (job);
 }
 
 guint

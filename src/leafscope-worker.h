@@ -29,6 +29,9 @@ typedef struct {
   /* The job ended: @error NULL on success.  Not called for a job that was
    * cancelled or replaced. */
   void (*finished)   (const GError *error, gpointer owner);
+  /* The job was cancelled or replaced before it finished (called from
+   * leafscope_worker_cancel or the next submission, on the main thread). */
+  void (*cancelled)  (gpointer owner);
 } LeafscopeJobCallbacks;
 
 typedef struct {

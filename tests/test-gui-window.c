@@ -15,6 +15,7 @@
 #include "diagnose.h"
 
 #include <glib/gstdio.h>
+#include <glib/gi18n.h>
 #include <string.h>
 
 /* Some system libraries are built without frame pointers: with the fast
@@ -33,9 +34,10 @@ static LeafscopeWindow *window;
 static char *vision_dir;
 static char *text_dir;
 static char *tmpdir;
+static char *photo_name;
 
 static void
-screenshot (const char *name)
+screenshot_of (GtkWindow *win, const char *name)
 {
   const char *dir = g_getenv ("LEAFSCOPE_SCREENSHOT_DIR");
   g_autofree char *path = NULL;
@@ -45,8 +47,14 @@ screenshot (const char *name)
     return;
   test_spin (0.5);
   path = g_build_filename (dir, name, NULL);
-  if (!leafscope_window_save_screenshot (window, path, &error))
+  if (!leafscope_window_save_screenshot (win, path, &error))
     g_test_message ("screenshot %s: %s", path, error->message);
+}
+
+static void
+screenshot (const char *name)
+{
+  screenshot_of (GTK_WINDOW (window), name);
 }
 
 static char *
@@ -110,6 +118,7 @@ test_diagnose (void)
   double sum = 0;
   g_autofree char *text = NULL;
 
+  photo_name = g_path_get_basename (path);
   /* Through the application, as the file manager's Open With would. */
   g_application_open (G_APPLICATION (app), &file, 1, "");
   g_assert_true (test_wait_for (has_diagnosis, NULL, 120));
@@ -146,9 +155,9 @@ test_diagnose (void)
     const char *verdict = leafscope_diagnose_view_get_verdict (view);
     static const char *names[] = { "Angular leaf spot", "Bean rust", "Healthy" };
     if (reference->uncertain)
-      g_assert_cmpstr (verdict, ==, "Uncertain result");
+      g_assert_cmpstr (verdict, ==, g_dgettext (GETTEXT_PACKAGE, "Uncertain result"));
     else
-      g_assert_cmpstr (verdict, ==, names[reference->top_index]);
+      g_assert_cmpstr (verdict, ==, g_dgettext (GETTEXT_PACKAGE, names[reference->top_index]));
   }
 
   /* The overlay is there and drawn over the photo's own rectangle. */
@@ -226,8 +235,9 @@ test_save_report (void)
   g_assert_true (leafscope_diagnose_view_write_report (view, png, FALSE, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (md_path, &md, NULL, NULL));
-  g_assert_nonnull (strstr (md, "# Leafscope report"));
-  g_assert_nonnull (strstr (md, "input0.png"));
+  g_assert_true (g_str_has_prefix (md, "# "));
+  g_assert_nonnull (strstr (md, g_dgettext (GETTEXT_PACKAGE, "Leafscope report")));
+  g_assert_nonnull (strstr (md, photo_name));
   g_assert_false (leafscope_diagnose_view_write_report (view, png, FALSE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
 }
@@ -243,6 +253,74 @@ test_bad_file (void)
   g_assert_true (test_wait_for (has_error, NULL, 30));
   g_test_message ("error banner: %s", leafscope_window_get_error (window));
   g_assert_nonnull (strstr (leafscope_window_get_error (window), "not-a-photo.jpg"));
+}
+
+
+static gboolean
+strip_photo_done (gpointer data)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  const char *want = data;
+  return diagnosis_done (NULL) && g_strcmp0 (leafscope_diagnose_view_get_photo_name (view), want) == 0;
+}
+
+static void
+test_several_photos (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  g_autofree char *p0 = fixture ("vit-tiny/input0.png");
+  g_autofree char *p1 = fixture ("vit-tiny/input1.png");
+  g_autofree char *p2 = fixture ("vit-tiny/input2.png");
+  GFile *files[3];
+  g_autoptr(LsDiagnoser) engine = ls_diagnoser_new (vision_dir, NULL, NULL);
+  g_autoptr(LsImage) image = ls_image_load (p1, NULL);
+  g_autoptr(LsDiagnosis) reference = ls_diagnoser_classify (engine, image, 0.6f, NULL, NULL);
+  const LsDiagnosis *d;
+
+  files[0] = g_file_new_for_path (p0);
+  files[1] = g_file_new_for_path (p1);
+  files[2] = g_file_new_for_path (p2);
+  leafscope_window_open_files (window, files, 3);
+  g_assert_cmpuint (leafscope_diagnose_view_get_n_photos (view), ==, 3);
+  /* Step on at once: the first photo's job is cancelled, and nothing of it
+   * may show up for the second. */
+  g_action_group_activate_action (G_ACTION_GROUP (window), "step", g_variant_new_int32 (1));
+  g_assert_true (test_wait_for (strip_photo_done, (gpointer) "input1.png", 120));
+  test_spin (0.5);
+  d = leafscope_diagnose_view_get_diagnosis (view);
+  g_assert_cmpstr (leafscope_diagnose_view_get_photo_name (view), ==, "input1.png");
+  for (int i = 0; i < d->n_labels; i++)
+    g_assert_cmpfloat_with_epsilon (d->probs[i], reference->probs[i], 1e-5);
+  /* The ends of the strip. */
+  g_assert_true (leafscope_diagnose_view_step (view, 1));
+  g_assert_false (leafscope_diagnose_view_step (view, 1));
+  g_assert_true (test_wait_for (strip_photo_done, (gpointer) "input2.png", 120));
+  screenshot ("strip.png");
+  for (int i = 0; i < 3; i++)
+    g_object_unref (files[i]);
+}
+
+static void
+test_paste (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  g_autofree char *path = fixture ("vit-tiny/input2.png");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (path, &error);
+  g_autoptr(LsDiagnoser) engine = ls_diagnoser_new (vision_dir, NULL, NULL);
+  g_autoptr(LsImage) image = ls_image_load (path, NULL);
+  g_autoptr(LsDiagnosis) reference = ls_diagnoser_classify (engine, image, 0.6f, NULL, NULL);
+  const LsDiagnosis *d;
+
+  g_assert_no_error (error);
+  gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (window)), texture);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "paste", NULL);
+  g_assert_true (test_wait_for (strip_photo_done, (gpointer) g_dgettext (GETTEXT_PACKAGE, "Pasted image"), 120));
+  d = leafscope_diagnose_view_get_diagnosis (view);
+  /* The pixels went through the texture: the same photo, the same result. */
+  for (int i = 0; i < d->n_labels; i++)
+    g_assert_cmpfloat_with_epsilon (d->probs[i], reference->probs[i], 1e-4);
+  g_assert_cmpuint (leafscope_diagnose_view_get_n_photos (view), ==, 0);
 }
 
 static gboolean
@@ -368,6 +446,19 @@ test_dataset (void)
       }
   test_spin (0.3);
   screenshot ("confusion-filtered.png");
+
+  /* A diagnosis while evaluating takes the worker: the evaluation says it
+   * was cancelled instead of waiting forever. */
+  g_action_group_activate_action (G_ACTION_GROUP (window), "evaluate", NULL);
+  g_assert_true (leafscope_dataset_view_get_evaluating (view));
+  {
+    g_autofree char *p0 = fixture ("vit-tiny/input0.png");
+    g_autoptr(GFile) file = g_file_new_for_path (p0);
+    leafscope_window_open_files (window, &file, 1);
+  }
+  g_assert_true (test_wait_for (strip_photo_done, (gpointer) "input0.png", 120));
+  g_assert_false (leafscope_dataset_view_get_evaluating (view));
+  g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "evaluate")));
 }
 
 static void
@@ -382,10 +473,13 @@ test_preferences_bad_model (void)
   while (leafscope_preferences_get_checking (prefs))
     g_main_context_iteration (NULL, TRUE);
   g_test_message ("preferences: %s", leafscope_preferences_get_message (prefs));
-  g_assert_nonnull (strstr (leafscope_preferences_get_message (prefs), "cannot be used as the vision model"));
+  /* The message names the folder and the missing file. */
+  g_assert_nonnull (strstr (leafscope_preferences_get_message (prefs), tmpdir));
+  g_assert_nonnull (strstr (leafscope_preferences_get_message (prefs), "config.json"));
   after = g_settings_get_string (leafscope_application_get_settings (app), "vision-model");
   g_assert_cmpstr (before, ==, after);
-  screenshot ("preferences.png");
+  test_spin (0.5);
+  screenshot_of (GTK_WINDOW (prefs), "preferences.png");
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
@@ -412,6 +506,12 @@ main (int argc, char *argv[])
   int ret;
 
   g_setenv ("LANGUAGE", g_getenv ("LEAFSCOPE_TEST_LANGUAGE") ? g_getenv ("LEAFSCOPE_TEST_LANGUAGE") : "C", TRUE);
+  if (g_getenv ("LEAFSCOPE_LOCALEDIR"))
+    {
+      /* Screenshots in another language: the build tree's catalogues. */
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("LEAFSCOPE_LOCALEDIR"));
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+    }
   if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
     g_setenv ("GSETTINGS_SCHEMA_DIR", LEAFSCOPE_SCHEMA_DIR, TRUE);
   /* Xvfb has no GPU: the Cairo renderer is what draws there anyway, and it
@@ -455,9 +555,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/Gui/Window/diagnose", test_diagnose);
   g_test_add_func ("/Gui/Window/stop-regenerate", test_stop_regenerate);
   g_test_add_func ("/Gui/Window/save-report", test_save_report);
-  g_test_add_func ("/Gui/Window/bad-file", test_bad_file);
+  g_test_add_func ("/Gui/Window/several-photos", test_several_photos);
+  g_test_add_func ("/Gui/Window/paste", test_paste);
   g_test_add_func ("/Gui/Window/dataset-evaluate", test_dataset);
   g_test_add_func ("/Gui/Window/preferences-bad-model", test_preferences_bad_model);
+  g_test_add_func ("/Gui/Window/bad-file", test_bad_file);
   ret = g_test_run ();
   gtk_window_destroy (GTK_WINDOW (window));
   test_spin (0.2);
@@ -468,5 +570,6 @@ main (int argc, char *argv[])
   g_free (tmpdir);
   g_free (vision_dir);
   g_free (text_dir);
+  g_free (photo_name);
   return ret;
 }
