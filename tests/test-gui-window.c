@@ -484,6 +484,69 @@ test_preferences_bad_model (void)
 }
 
 static void
+test_actions_and_dialogs (void)
+{
+  GtkApplication *gapp = GTK_APPLICATION (app);
+  struct { const char *accel; const char *action; } accels[] = {
+    { "<Control>o", "win.open" },
+    { "<Control>v", "win.paste" },
+    { "<Control>s", "win.save-report" },
+    { "<Control>comma", "app.preferences" },
+    { "<Control>question", "win.show-help-overlay" },
+    { "<Control>q", "app.quit" },
+    { "<Alt>1", "win.view::diagnose" },
+    { "<Alt>2", "win.view::dataset" },
+    { "Escape", "win.stop" },
+    { "<Control>r", "win.regenerate" },
+  };
+  GList *before, *after;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
+    {
+      g_auto(GStrv) actions = gtk_application_get_actions_for_accel (gapp, accels[i].accel);
+      g_assert_nonnull (actions);
+      g_assert_true (g_strv_contains ((const char * const *) actions, accels[i].action));
+    }
+  /* The shortcuts window comes from the resources. */
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "show-help-overlay"));
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "view", g_variant_new_string ("dataset"));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "view", g_variant_new_string ("diagnose"));
+
+  before = gtk_window_list_toplevels ();
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-help-overlay", NULL);
+  test_spin (0.5);
+  after = gtk_window_list_toplevels ();
+  /* About and Preferences are new; the shortcuts window exists from the
+   * start (GtkApplicationWindow makes it hidden) and is now shown. */
+  g_assert_cmpuint (g_list_length (after), ==, g_list_length (before) + 2);
+  for (GList *l = after; l; l = l->next)
+    if (!g_list_find (before, l->data) || GTK_IS_SHORTCUTS_WINDOW (l->data))
+      {
+        GtkWindow *w = l->data;
+        if (GTK_IS_ABOUT_DIALOG (w))
+          {
+            screenshot_of (w, "about.png");
+            g_assert_cmpstr (gtk_about_dialog_get_version (GTK_ABOUT_DIALOG (w)), ==, PACKAGE_VERSION);
+          }
+        else if (GTK_IS_SHORTCUTS_WINDOW (w))
+          {
+            g_assert_true (gtk_widget_get_visible (GTK_WIDGET (w)));
+            screenshot_of (w, "shortcuts.png");
+          }
+        if (GTK_IS_SHORTCUTS_WINDOW (w))
+          gtk_widget_set_visible (GTK_WIDGET (w), FALSE);
+        else
+          gtk_window_destroy (w);
+      }
+  g_list_free (before);
+  g_list_free (after);
+  test_spin (0.2);
+}
+
+static void
 remove_tree (const char *path)
 {
   g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
@@ -559,6 +622,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Gui/Window/paste", test_paste);
   g_test_add_func ("/Gui/Window/dataset-evaluate", test_dataset);
   g_test_add_func ("/Gui/Window/preferences-bad-model", test_preferences_bad_model);
+  g_test_add_func ("/Gui/Window/actions-and-dialogs", test_actions_and_dialogs);
   g_test_add_func ("/Gui/Window/bad-file", test_bad_file);
   ret = g_test_run ();
   gtk_window_destroy (GTK_WINDOW (window));

@@ -2,6 +2,7 @@
  * atomic writes that never overwrite unasked. */
 #include "leafscope-report.h"
 #include "heatmap.h"
+#include "leafscope-facts.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -265,11 +266,34 @@ test_save_pair (void)
   remove_tree (dir);
 }
 
+static void
+test_class_names (void)
+{
+  struct { const char *label; const char *name; } cases[] = {
+    { "angular_leaf_spot", "Angular leaf spot" },
+    { "bean_rust", "Bean rust" },
+    { "healthy", "Healthy" },
+    { "leaf_mold", "Leaf mold" },
+    { "powdery-mildew", "Powdery mildew" },
+    { "ébano", "Ébano" },
+    { "", "Unknown" },
+    { NULL, "Unknown" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = leafscope_class_display_name (cases[i].label);
+      g_assert_cmpstr (name, ==, cases[i].name);
+    }
+  g_assert_nonnull (leafscope_facts_lookup ("bean_rust"));
+  g_assert_null (leafscope_facts_lookup ("leaf_mold"));
+}
+
 int
 main (int argc, char *argv[])
 {
   g_setenv ("LANGUAGE", "C", TRUE);
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/Gui/Facts/class-names", test_class_names);
   g_test_add_func ("/Gui/Report/markdown", test_markdown);
   g_test_add_func ("/Gui/Report/markdown-uncertain", test_markdown_uncertain);
   g_test_add_func ("/Gui/Report/composite", test_composite);
