@@ -65,6 +65,32 @@ test_disc_affected_area (void)
     }
 }
 
+/* A lesion band across the whole leaf (along a vein) is open to the
+ * background at both ends, so it is no hole; it is still leaf. */
+static void
+test_lesion_band (void)
+{
+  double unused;
+  g_autofree guint8 *rgb = make_disc_photo (0, &unused);
+  gsize disc = 0, band = 0;
+  for (int y = 0; y < 240; y++)
+    for (int x = 0; x < 240; x++)
+      {
+        guint8 *p = rgb + ((gsize) y * 240 + x) * 3;
+        double dx = x - 120, dy = y - 120;
+        gboolean inside = dx * dx + dy * dy <= 90 * 90;
+        disc += inside;
+        if (inside && y >= 119 && y <= 121)
+          {
+            memcpy (p, brown, 3);
+            band++;
+          }
+      }
+  g_autoptr(LsPhotoAnalysis) a = ls_photo_analysis_new (rgb, 240, 240, 240 * 3);
+  g_assert_cmpfloat_with_epsilon (a->affected_area, (double) band / disc, 0.003);
+  g_assert_cmpfloat_with_epsilon (a->leaf_fraction, (double) disc / (240 * 240), 0.01);
+}
+
 /* Grey necrosis on a saturated leaf counts too. */
 static void
 test_disc_grey_lesions (void)
@@ -355,6 +381,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Engine/Findings/disc-affected-area", test_disc_affected_area);
   g_test_add_func ("/Engine/Findings/disc-grey-lesions", test_disc_grey_lesions);
+  g_test_add_func ("/Engine/Findings/lesion-band", test_lesion_band);
   g_test_add_func ("/Engine/Findings/pale-photo", test_pale_photo);
   g_test_add_func ("/Engine/Findings/disc-downscaled", test_disc_downscaled);
   g_test_add_func ("/Engine/Findings/soil-background", test_soil_background);
