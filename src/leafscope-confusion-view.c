@@ -108,7 +108,7 @@ leafscope_confusion_view_update (LeafscopeConfusionView *self)
         g_autofree char *true_name = leafscope_class_display_name (leafscope_evaluation_get_row_label (self->evaluation, r));
         g_autofree char *pred_name = leafscope_class_display_name (leafscope_evaluation_get_column_label (self->evaluation, c));
         /* TRANSLATORS: a confusion matrix cell: count, true class, predicted class */
-        g_autofree char *tip = g_strdup_printf (ngettext ("%u photo of %s predicted as %s",
+        g_autofree char *tip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u photo of %s predicted as %s",
                                                           "%u photos of %s predicted as %s", n),
                                                 n, true_name, pred_name);
         /* Shade by share of the largest cell, in five steps. */

@@ -382,12 +382,12 @@ show_accuracy (LeafscopeDatasetView *self)
   guint correct = (guint) (acc * classified + 0.5);
   /* TRANSLATORS: %.1f is the accuracy in percent */
   g_autofree char *title = g_strdup_printf (_("Accuracy %.1f %%"), 100.0 * acc);
-  g_autofree char *detail = g_strdup_printf (ngettext ("%u of %u photo classified correctly.",
+  g_autofree char *detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u photo classified correctly.",
                                                        "%u of %u photos classified correctly.", classified),
                                              correct, classified);
   if (failed)
     {
-      g_autofree char *more = g_strdup_printf (ngettext (" %u photo could not be read.",
+      g_autofree char *more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, " %u photo could not be read.",
                                                          " %u photos could not be read.", failed), failed);
       g_autofree char *joined = g_strconcat (detail, more, NULL);
       g_free (detail);
