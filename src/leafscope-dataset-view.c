@@ -21,6 +21,7 @@ struct _LeafscopeDatasetView
   GtkRevealer           *filter_revealer;
   GtkLabel              *filter_label;
   GtkGridView           *grid_view;
+  GtkWidget             *grid_scroller;
   GtkRevealer           *eval_revealer;
   GtkProgressBar        *eval_progress;
   GtkWidget             *eval_cancel;
@@ -44,6 +45,8 @@ struct _LeafscopeDatasetView
   guint                  cell_row;
   guint                  cell_column;
   gboolean               updating_dropdowns;
+  GHashTable            *bound;       /* LeafscopeDatasetItem -> its GtkPicture, bound now */
+  guint                  flush_id;
 };
 
 enum { PROP_0, PROP_CAN_EVALUATE, N_PROPS };
@@ -203,6 +206,43 @@ on_thumbnail_notify (LeafscopeDatasetItem *item, GParamSpec *pspec, GtkPicture *
   gtk_picture_set_paintable (picture, GDK_PAINTABLE (leafscope_dataset_item_get_thumbnail (item)));
 }
 
+static gboolean
+flush_requests (gpointer user_data)
+{
+  LeafscopeDatasetView *self = user_data;
+  int height = gtk_widget_get_height (self->grid_scroller);
+  GHashTableIter iter;
+  gpointer item, picture;
+
+  self->flush_id = 0;
+  /* GtkGridView keeps many more cells bound than it shows (dozens of rows
+   * around the visible ones): decode those on screen, and one screen ahead
+   * above and below for smooth scrolling; withdraw the rest. */
+  g_hash_table_iter_init (&iter, self->bound);
+  while (g_hash_table_iter_next (&iter, &item, &picture))
+    {
+      graphene_rect_t bounds;
+      gboolean near = FALSE;
+
+      /* Cells the grid keeps bound off screen are not mapped. */
+      if (gtk_widget_get_mapped (picture)
+          && gtk_widget_compute_bounds (picture, self->grid_scroller, &bounds))
+        near = bounds.origin.y + bounds.size.height >= -height && bounds.origin.y <= 2 * height;
+      if (near)
+        leafscope_thumbnailer_request (self->thumbnailer, item);
+      else
+        leafscope_thumbnailer_withdraw (self->thumbnailer, item);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_flush (LeafscopeDatasetView *self)
+{
+  if (self->flush_id == 0)
+    self->flush_id = g_timeout_add (40, flush_requests, self);
+}
+
 static void
 on_bind (GtkSignalListItemFactory *factory, GtkListItem *list_item, LeafscopeDatasetView *self)
 {
@@ -219,8 +259,11 @@ on_bind (GtkSignalListItemFactory *factory, GtkListItem *list_item, LeafscopeDat
   gtk_accessible_update_property (GTK_ACCESSIBLE (picture), GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
   gtk_picture_set_paintable (GTK_PICTURE (picture), GDK_PAINTABLE (leafscope_dataset_item_get_thumbnail (item)));
   g_signal_connect_object (item, "notify::thumbnail", G_CALLBACK (on_thumbnail_notify), picture, 0);
-  /* Bound means about to be shown: only those are decoded. */
-  leafscope_thumbnailer_request (self->thumbnailer, item);
+  /* Bound means about to be shown, but the grid binds many cells for a
+   * moment while it lays out a new model or scrolls fast: ask for the cells
+   * that are still bound a little later. */
+  g_hash_table_insert (self->bound, item, picture);
+  schedule_flush (self);
 }
 
 static void
@@ -231,6 +274,7 @@ on_unbind (GtkSignalListItemFactory *factory, GtkListItem *list_item, LeafscopeD
 
   g_signal_handlers_disconnect_by_func (item, on_thumbnail_notify, picture);
   gtk_picture_set_paintable (GTK_PICTURE (picture), NULL);
+  g_hash_table_remove (self->bound, item);
   leafscope_thumbnailer_withdraw (self->thumbnailer, item);
 }
 
@@ -563,7 +607,11 @@ LeafscopeEvaluation *leafscope_dataset_view_get_evaluation (LeafscopeDatasetView
 gboolean leafscope_dataset_view_get_evaluating (LeafscopeDatasetView *self) { return self->evaluating; }
 gboolean leafscope_dataset_view_get_loading (LeafscopeDatasetView *self) { return self->loading; }
 GtkWidget *leafscope_dataset_view_get_confusion_view (LeafscopeDatasetView *self) { return GTK_WIDGET (self->confusion_view); }
-guint leafscope_dataset_view_get_pending_thumbnails (LeafscopeDatasetView *self) { return leafscope_thumbnailer_get_pending (self->thumbnailer); }
+guint
+leafscope_dataset_view_get_pending_thumbnails (LeafscopeDatasetView *self)
+{
+  return leafscope_thumbnailer_get_pending (self->thumbnailer) + (self->flush_id != 0);
+}
 
 void
 leafscope_dataset_view_setup (LeafscopeDatasetView *self, LeafscopeWorker *worker, GSettings *settings)
@@ -620,6 +668,7 @@ leafscope_dataset_view_finalize (GObject *object)
   LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (object);
   g_strfreev (self->split_ids);
   g_strfreev (self->class_ids);
+  g_hash_table_unref (self->bound);
   G_OBJECT_CLASS (leafscope_dataset_view_parent_class)->finalize (object);
 }
 
@@ -653,6 +702,7 @@ leafscope_dataset_view_class_init (LeafscopeDatasetViewClass *klass)
   BIND (filter_revealer);
   BIND (filter_label);
   BIND (grid_view);
+  BIND (grid_scroller);
   BIND (eval_revealer);
   BIND (eval_progress);
   BIND (eval_cancel);
@@ -674,6 +724,7 @@ leafscope_dataset_view_init (LeafscopeDatasetView *self)
   GtkSelectionModel *selection;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->bound = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->thumbnailer = leafscope_thumbnailer_new (THUMB_SIZE, 4000);
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
   self->filtered = gtk_filter_list_model_new (NULL, g_object_ref (GTK_FILTER (self->filter)));
@@ -689,6 +740,11 @@ leafscope_dataset_view_init (LeafscopeDatasetView *self)
   g_object_unref (selection);
   g_object_unref (factory);
   g_signal_connect (self->grid_view, "activate", G_CALLBACK (on_activate), self);
+  {
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->grid_scroller));
+    g_signal_connect_swapped (adj, "value-changed", G_CALLBACK (schedule_flush), self);
+    g_signal_connect_swapped (adj, "changed", G_CALLBACK (schedule_flush), self);
+  }
   g_signal_connect_swapped (self->split_dropdown, "notify::selected", G_CALLBACK (on_split_changed), self);
   g_signal_connect_swapped (self->class_dropdown, "notify::selected", G_CALLBACK (on_class_changed), self);
 }

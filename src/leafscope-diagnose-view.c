@@ -1082,6 +1082,7 @@ leafscope_diagnose_view_class_init (LeafscopeDiagnoseViewClass *klass)
   BIND (description);
 #undef BIND
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "diagnoseview");
 }
 
 static void

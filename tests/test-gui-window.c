@@ -175,6 +175,27 @@ test_diagnose (void)
   g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "save-report")));
   g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "regenerate")));
   screenshot ("diagnosed.png");
+
+  /* Method and head: each choice draws another map. */
+  {
+    LeafscopePhotoView *pv = LEAFSCOPE_PHOTO_VIEW (leafscope_diagnose_view_get_photo_view (view));
+    GSettings *settings = leafscope_application_get_settings (app);
+    GdkTexture *rollout = g_object_ref (leafscope_photo_view_get_heatmap (pv));
+    GdkTexture *mean;
+
+    g_settings_set_string (settings, "heatmap-method", "last-layer");
+    mean = g_object_ref (leafscope_photo_view_get_heatmap (pv));
+    g_assert_true (mean != rollout);
+    g_settings_set_int (settings, "heatmap-head", 1);
+    g_assert_cmpint (g_settings_get_int (settings, "heatmap-head"), ==, 1);
+    g_settings_set_string (settings, "heatmap-method", "rollout");
+    g_settings_set_string (settings, "heatmap-method", "last-layer");
+    g_assert_true (leafscope_photo_view_get_heatmap (pv) != mean);
+    g_settings_set_int (settings, "heatmap-head", -1);
+    g_settings_set_string (settings, "heatmap-method", "rollout");
+    g_object_unref (rollout);
+    g_object_unref (mean);
+  }
 }
 
 static void
@@ -387,6 +408,46 @@ test_dataset (void)
     g_assert_nonnull (leafscope_dataset_item_get_thumbnail (first));
   }
   screenshot ("dataset.png");
+
+  /* Thumbnails are decoded for the visible cells only. */
+  if (dataset_env == NULL)
+    {
+      g_autofree char *src = fixture ("vit-tiny/input0.png");
+      g_autofree char *big = g_build_filename (tmpdir, "big", NULL);
+      g_autofree char *dir = g_build_filename (big, "healthy", NULL);
+      g_autofree char *data = NULL;
+      g_autoptr(LeafscopeDatasetModel) big_model = NULL;
+      gsize len;
+      guint with_thumbnail = 0, n_big;
+
+      g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+      for (int i = 0; i < 400; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s/p%03d.png", dir, i);
+          g_assert_true (g_file_set_contents (name, data, len, NULL));
+        }
+      leafscope_dataset_view_open_folder (view, big);
+      g_assert_true (test_wait_for (dataset_ready, NULL, 60));
+      g_assert_true (leafscope_dataset_view_get_model (view) != model);
+      big_model = g_object_ref (leafscope_dataset_view_get_model (view));
+      test_spin (0.5);
+      n_big = g_list_model_get_n_items (G_LIST_MODEL (big_model));
+      g_assert_cmpuint (n_big, ==, 400);
+      for (guint i = 0; i < n_big; i++)
+        {
+          g_autoptr(LeafscopeDatasetItem) item = g_list_model_get_item (G_LIST_MODEL (big_model), i);
+          if (leafscope_dataset_item_get_thumbnail (item))
+            with_thumbnail++;
+        }
+      g_test_message ("thumbnails decoded: %u of %u", with_thumbnail, n_big);
+      g_assert_cmpuint (with_thumbnail, >, 0);
+      g_assert_cmpuint (with_thumbnail, <, n_big / 2);
+
+      leafscope_dataset_view_open_folder (view, folder);
+      g_assert_true (test_wait_for (dataset_ready, NULL, 60));
+      model = leafscope_dataset_view_get_model (view);
+    }
 
   g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "evaluate")));
   g_action_group_activate_action (G_ACTION_GROUP (window), "evaluate", NULL);
