@@ -29,7 +29,9 @@ fixture (const char *folder, const char *file)
 {
   const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
   g_assert_nonnull (root);
-  return g_build_filename (root, folder, file, NULL);
+  /* Absolute: the text model folder links to these files. */
+  g_autofree char *abs = g_canonicalize_filename (root, NULL);
+  return g_build_filename (abs, folder, file, NULL);
 }
 
 /* gpt2-tiny with a short prompt template (its 128-token context is too
