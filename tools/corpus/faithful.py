@@ -21,6 +21,13 @@ NAME_PATTERNS = {
     },
 }
 
+# The causal fungus names a disease as well: a report that blames the other
+# disease's pathogen names the other disease.
+PATHOGENS = {
+    "angular_leaf_spot": re.compile(r"Pseudocercospora|Phaeoisariopsis", re.I),
+    "bean_rust": re.compile(r"Uromyces", re.I),
+}
+
 # A sentence that names another class is fine only when it is clearly the
 # runner-up (a differential), never the diagnosis.
 RUNNER_UP_MARKER = {
@@ -78,7 +85,8 @@ def check(findings, report):
         if marker.search(s):
             continue
         for other in LABELS:
-            if other != label and names[other].search(s):
+            if other != label and (names[other].search(s)
+                                   or (other in PATHOGENS and PATHOGENS[other].search(s))):
                 other_as_diagnosis = True
     diagnosis_ok = names_diagnosis and not other_as_diagnosis
 
