@@ -344,6 +344,39 @@ test_paste (void)
   g_assert_cmpuint (leafscope_diagnose_view_get_n_photos (view), ==, 0);
 }
 
+static void
+test_bad_models (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  GSettings *settings = leafscope_application_get_settings (app);
+  g_autofree char *missing = g_build_filename (tmpdir, "no-such-model", NULL);
+  g_autofree char *p0 = fixture ("vit-tiny/input0.png");
+  g_autoptr(GFile) file = g_file_new_for_path (p0);
+  g_autofree char *text = NULL;
+
+  /* A text model that does not load: the diagnosis still comes, the pane
+   * says why there is no text, and no error banner. */
+  g_settings_set_string (settings, "text-model", missing);
+  leafscope_window_open_files (window, &file, 1);
+  g_assert_true (test_wait_for (diagnosis_done, NULL, 120));
+  g_assert_null (leafscope_window_get_error (window));
+  text = leafscope_diagnose_view_dup_description (view);
+  g_assert_cmpstr (text, ==, "");
+  g_assert_nonnull (leafscope_diagnose_view_get_diagnosis (view));
+
+  /* A vision model that does not load: said in the banner, naming it. */
+  g_settings_set_string (settings, "vision-model", missing);
+  leafscope_window_open_files (window, &file, 1);
+  g_assert_true (test_wait_for (has_error, NULL, 60));
+  g_test_message ("error banner: %s", leafscope_window_get_error (window));
+  g_assert_nonnull (strstr (leafscope_window_get_error (window), missing));
+  g_assert_false (leafscope_diagnose_view_get_busy (view));
+
+  g_settings_set_string (settings, "vision-model", vision_dir);
+  g_settings_set_string (settings, "text-model", text_dir);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "diagnose");
+}
+
 static gboolean
 dataset_ready (gpointer data)
 {
@@ -685,6 +718,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Gui/Window/preferences-bad-model", test_preferences_bad_model);
   g_test_add_func ("/Gui/Window/actions-and-dialogs", test_actions_and_dialogs);
   g_test_add_func ("/Gui/Window/bad-file", test_bad_file);
+  g_test_add_func ("/Gui/Window/bad-models", test_bad_models);
   ret = g_test_run ();
   gtk_window_destroy (GTK_WINDOW (window));
   test_spin (0.2);
