@@ -6,6 +6,7 @@
  *    with the vision model switched every ten requests while jobs run: no
  *    crash, no error other than G_IO_ERROR_CANCELLED, and the last request
  *    wins (its result is published last and equals a quiet run's);
+ *  - another vision model picked while the description streams;
  *  - quit during generation: cancel and join while tokens stream.
  *
  * Leaks are LeakSanitizer's job (the suite runs under ASan); data races are
@@ -103,13 +104,15 @@ typedef struct {
   float           published_probs[3];
   char           *published_text;
   gboolean        idle;
-  /* Quit during generation: the first token waits until the UI has quit. */
+  /* Deterministic interleavings: the first token of the next job waits
+   * until the UI has posted a newer request or quit. */
   gboolean        hold_first_token;
   gboolean        generating;
 } Worker;
 
 typedef struct {
   Worker  *worker;
+  int      seq;
   GString *text;
   int      tokens;
 } Stream;
@@ -125,8 +128,12 @@ on_token (int token_id, const char *piece, gpointer user_data)
       pthread_mutex_lock (&w->lock);
       w->generating = TRUE;
       pthread_cond_broadcast (&w->cond);
-      while (w->hold_first_token && !w->quit)
-        pthread_cond_wait (&w->cond, &w->lock);
+      if (w->hold_first_token)
+        {
+          while (!w->quit && w->latest_seq == s->seq)
+            pthread_cond_wait (&w->cond, &w->lock);
+          w->hold_first_token = FALSE;
+        }
       pthread_mutex_unlock (&w->lock);
     }
   return TRUE;
@@ -183,7 +190,7 @@ worker_main (void *data)
         }
 
       LsDiagnosis *d = ls_diagnoser_classify (diagnoser, job->image, 0.5f, job->cancellable, &error);
-      Stream s = { w, g_string_new (NULL), 0 };
+      Stream s = { w, job->seq, g_string_new (NULL), 0 };
       gboolean ok = d != NULL;
       if (ok)
         {
@@ -299,7 +306,7 @@ reference (const char *vision_dir, const char *text_dir, const LsImage *image,
   LsGenerateOptions options;
   ls_diagnoser_init_generate_options (diagnoser, &options);
   options.max_new_tokens = MAX_NEW_TOKENS;
-  Stream s = { NULL, g_string_new (NULL), 1 }; /* tokens = 1: never holds */
+  Stream s = { NULL, 0, g_string_new (NULL), 1 }; /* tokens = 1: never holds */
   g_assert_true (ls_diagnoser_describe (diagnoser, d, "en", &options, on_token, &s, NULL,
                                         NULL, &error));
   g_assert_no_error (error);
@@ -416,11 +423,61 @@ test_quit_during_generation (void)
   remove_text_model (text_dir);
 }
 
+/* The user picks another vision model while the description streams: the
+ * running job is cancelled, the next one runs on the new model and gives
+ * what a quiet run on that model gives. */
+static void
+test_switch_model_mid_generation (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text_dir = make_text_model ();
+  g_autofree char *vit = fixture ("vit-tiny", NULL);
+  g_autofree char *vit_f16 = fixture ("vit-tiny-f16", NULL);
+  g_autofree char *path = fixture ("vit-tiny", "input2.png");
+  g_autoptr(LsImage) photo = ls_image_load (path, &error);
+  g_assert_no_error (error);
+  int want_top;
+  float want_probs[3];
+  g_autofree char *want_text = reference (vit_f16, text_dir, photo, &want_top, want_probs);
+
+  Worker w;
+  worker_init (&w, text_dir);
+  w.hold_first_token = TRUE;
+  pthread_t thread;
+  g_assert_cmpint (pthread_create (&thread, NULL, worker_main, &w), ==, 0);
+  post (&w, 0, vit, photo);
+  pthread_mutex_lock (&w.lock);
+  while (!w.generating)
+    pthread_cond_wait (&w.cond, &w.lock);
+  pthread_mutex_unlock (&w.lock);
+
+  post (&w, 1, vit_f16, photo);
+  pthread_mutex_lock (&w.lock);
+  while (w.published_seq != 1 && w.other_errors == 0)
+    pthread_cond_wait (&w.cond, &w.lock);
+  pthread_mutex_unlock (&w.lock);
+  quit_and_join (&w, thread);
+
+  g_assert_cmpint (w.other_errors, ==, 0);
+  g_assert_cmpint (w.started, ==, 2);
+  g_assert_cmpint (w.model_loads, ==, 2);
+  g_assert_cmpint (w.cancelled, ==, 1);
+  g_assert_cmpint (w.completed, ==, 1);
+  g_assert_cmpint (w.published_seq, ==, 1);
+  g_assert_cmpint (w.published_top, ==, want_top);
+  for (int k = 0; k < 3; k++)
+    g_assert_cmpfloat_with_epsilon (w.published_probs[k], want_probs[k], 1e-6);
+  g_assert_cmpstr (w.published_text, ==, want_text);
+  worker_clear (&w);
+  remove_text_model (text_dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Engine/Stress/hundred-requests", test_hundred_requests);
+  g_test_add_func ("/Engine/Stress/switch-model-mid-generation", test_switch_model_mid_generation);
   g_test_add_func ("/Engine/Stress/quit-during-generation", test_quit_during_generation);
   return g_test_run ();
 }
