@@ -538,6 +538,20 @@ test_dataset (void)
         g_signal_emit_by_name (cell, "clicked");
         g_assert_cmpuint (g_list_model_get_n_items (leafscope_dataset_view_get_shown (view)), ==, count);
       }
+  /* The picture worth showing: the largest mistake. */
+  {
+    guint best_r = 0, best_c = 0, best = 0;
+    for (guint r = 0; r < leafscope_evaluation_get_n_rows (ev); r++)
+      for (guint c = 0; c < leafscope_evaluation_get_n_columns (ev); c++)
+        if (r != c && leafscope_evaluation_get_cell (ev, r, c) > best)
+          {
+            best = leafscope_evaluation_get_cell (ev, r, c);
+            best_r = r;
+            best_c = c;
+          }
+    if (best > 0)
+      leafscope_dataset_view_show_cell (view, best_r, best_c);
+  }
   test_spin (0.3);
   screenshot ("confusion-filtered.png");
 
