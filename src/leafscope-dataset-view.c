@@ -47,6 +47,7 @@ struct _LeafscopeDatasetView
   gboolean               updating_dropdowns;
   GHashTable            *bound;       /* LeafscopeDatasetItem -> its GtkPicture, bound now */
   guint                  flush_id;
+  guint                  flush_retries;
 };
 
 enum { PROP_0, PROP_CAN_EVALUATE, N_PROPS };
@@ -214,6 +215,8 @@ flush_requests (gpointer user_data)
   GHashTableIter iter;
   gpointer item, picture;
 
+  guint unsized = 0;
+
   self->flush_id = 0;
   /* GtkGridView keeps many more cells bound than it shows (dozens of rows
    * around the visible ones): decode those on screen, and one screen ahead
@@ -224,14 +227,24 @@ flush_requests (gpointer user_data)
       graphene_rect_t bounds;
       gboolean near = FALSE;
 
-      /* Cells the grid keeps bound off screen are not mapped. */
-      if (gtk_widget_get_mapped (picture)
-          && gtk_widget_compute_bounds (picture, self->grid_scroller, &bounds))
+      /* Cells the grid keeps bound off screen are unmapped, or mapped but
+       * not allocated (no size) while a layout is pending. */
+      if (!gtk_widget_get_mapped (picture))
+        ;
+      else if (gtk_widget_get_width (picture) <= 0)
+        unsized++;
+      else if (gtk_widget_compute_bounds (picture, self->grid_scroller, &bounds))
         near = bounds.origin.y + bounds.size.height >= -height && bounds.origin.y <= 2 * height;
       if (near)
         leafscope_thumbnailer_request (self->thumbnailer, item);
       else
         leafscope_thumbnailer_withdraw (self->thumbnailer, item);
+    }
+  /* Look again after the layout, a few times after each burst of binds. */
+  if (unsized > 0 && self->flush_retries > 0)
+    {
+      self->flush_retries--;
+      self->flush_id = g_timeout_add (60, flush_requests, self);
     }
   return G_SOURCE_REMOVE;
 }
@@ -263,6 +276,7 @@ on_bind (GtkSignalListItemFactory *factory, GtkListItem *list_item, LeafscopeDat
    * moment while it lays out a new model or scrolls fast: ask for the cells
    * that are still bound a little later. */
   g_hash_table_insert (self->bound, item, picture);
+  self->flush_retries = 5;
   schedule_flush (self);
 }
 
@@ -611,6 +625,12 @@ guint
 leafscope_dataset_view_get_pending_thumbnails (LeafscopeDatasetView *self)
 {
   return leafscope_thumbnailer_get_pending (self->thumbnailer) + (self->flush_id != 0);
+}
+
+void
+leafscope_dataset_view_scroll_to (LeafscopeDatasetView *self, guint position)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self->grid_view), "list.scroll-to-item", "u", position);
 }
 
 void

@@ -27,6 +27,9 @@ void                   leafscope_dataset_view_show_cell    (LeafscopeDatasetView
                                                             guint                 column);
 void                   leafscope_dataset_view_set_split    (LeafscopeDatasetView *self,
                                                             const char           *split);
+/* Scrolls the grid so that the shown item at @position is visible. */
+void                   leafscope_dataset_view_scroll_to    (LeafscopeDatasetView *self,
+                                                            guint                 position);
 
 LeafscopeDatasetModel *leafscope_dataset_view_get_model      (LeafscopeDatasetView *self);
 GListModel            *leafscope_dataset_view_get_shown      (LeafscopeDatasetView *self);

@@ -476,6 +476,15 @@ test_dataset (void)
       g_test_message ("thumbnails decoded: %u of %u", with_thumbnail, n_big);
       g_assert_cmpuint (with_thumbnail, >, 0);
       g_assert_cmpuint (with_thumbnail, <, n_big / 2);
+      {
+        g_autoptr(LeafscopeDatasetItem) last = g_list_model_get_item (G_LIST_MODEL (big_model), n_big - 1);
+        g_assert_null (leafscope_dataset_item_get_thumbnail (last));
+        /* Scrolled to the end: the photos there get theirs. */
+        leafscope_dataset_view_scroll_to (view, n_big - 1);
+        test_spin (0.3);
+        g_assert_true (test_wait_for (dataset_ready, NULL, 60));
+        g_assert_nonnull (leafscope_dataset_item_get_thumbnail (last));
+      }
 
       leafscope_dataset_view_open_folder (view, folder);
       g_assert_true (test_wait_for (dataset_ready, NULL, 60));
