@@ -405,6 +405,20 @@ copy_fixture (const char *from, const char *class_name, const char *to)
   g_assert_true (g_file_set_contents (dst, data, len, NULL));
 }
 
+static GtkWidget *
+find_descendant (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_dataset (void)
 {
@@ -563,6 +577,20 @@ test_dataset (void)
   }
   test_spin (0.3);
   screenshot ("confusion-filtered.png");
+
+  /* Activating a photo of the grid opens it in the Diagnose view. */
+  {
+    GtkWidget *grid = find_descendant (GTK_WIDGET (view), GTK_TYPE_GRID_VIEW);
+    g_autoptr(LeafscopeDatasetItem) first = g_list_model_get_item (leafscope_dataset_view_get_shown (view), 0);
+    g_autofree char *name = g_path_get_basename (leafscope_dataset_item_get_path (first));
+    GtkWidget *stack = find_descendant (GTK_WIDGET (window), GTK_TYPE_STACK);
+
+    g_assert_nonnull (grid);
+    g_signal_emit_by_name (grid, "activate", 0);
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (stack)), ==, "diagnose");
+    g_assert_true (test_wait_for (strip_photo_done, name, 120));
+    g_action_group_activate_action (G_ACTION_GROUP (window), "view", g_variant_new_string ("dataset"));
+  }
 
   /* A diagnosis while evaluating takes the worker: the evaluation says it
    * was cancelled instead of waiting forever. */
