@@ -5,7 +5,15 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "json-guard.h"
 #include "ls-error.h"
+
+/* json-glib recurses once per nesting level (json-guard.h); tokenizer files
+ * nest a few levels. */
+#define MAX_JSON_DEPTH 64
+/* Ids index a table: one absurd id must not allocate gigabytes.  The same
+ * bound as config.json's vocab_size. */
+#define MAX_TOKEN_ID 1000000
 
 /* GPT-2's pre-tokenizer.  `\s` is spelled out as the Unicode White_Space set
  * (tab..CR, NEL, Zs/Zl/Zp) so that the split does not depend on PCRE's \s
@@ -164,7 +172,7 @@ parse_merges (LsTokenizer *self, const char *merges, gssize length, GError **err
 static gboolean
 add_token (LsTokenizer *self, const char *token, gint64 id, const char *what, GError **error)
 {
-  if (id < 0 || id > G_MAXINT32 / 2)
+  if (id < 0 || id >= MAX_TOKEN_ID)
     {
       g_set_error (error, LS_ERROR, LS_ERROR_FORMAT,
                    "%s: token “%s” has an out-of-range id %" G_GINT64_FORMAT, what, token, id);
@@ -196,6 +204,14 @@ parse_vocab (LsTokenizer *self, const char *json, gssize length, GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local = NULL;
+  if (length < 0)
+    length = strlen (json);
+  if (!ls_json_guard_depth (json, length, MAX_JSON_DEPTH))
+    {
+      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT,
+                   "vocab.json nests deeper than %d levels", MAX_JSON_DEPTH);
+      return FALSE;
+    }
   if (!json_parser_load_from_data (parser, json, length, &local))
     {
       g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "vocab.json: %s", local->message);
@@ -324,7 +340,20 @@ load_json (const char *path, GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local = NULL;
-  if (!json_parser_load_from_file (parser, path, &local))
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (path, &text, &len, &local))
+    {
+      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: %s", path, local->message);
+      return NULL;
+    }
+  if (!ls_json_guard_depth (text, len, MAX_JSON_DEPTH))
+    {
+      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT,
+                   "%s nests deeper than %d levels", path, MAX_JSON_DEPTH);
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, text, len, &local))
     {
       g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: %s", path, local->message);
       return NULL;
@@ -400,15 +429,20 @@ read_special_files (LsTokenizer *self, const char *model_dir, GPtrArray *special
       if (root == NULL)
         return FALSE;
       JsonObject *o = json_node_get_object (root);
-      JsonArray *added = json_object_has_member (o, "added_tokens")
-        ? json_object_get_array_member (o, "added_tokens") : NULL;
+      /* Types checked: json-glib's typed getters log a critical on a mismatch. */
+      JsonNode *added_node = json_object_get_member (o, "added_tokens");
+      JsonArray *added = added_node != NULL && JSON_NODE_HOLDS_ARRAY (added_node)
+        ? json_node_get_array (added_node) : NULL;
       for (guint i = 0; added != NULL && i < json_array_get_length (added); i++)
         {
           JsonNode *n = json_array_get_element (added, i);
           if (!JSON_NODE_HOLDS_OBJECT (n))
             continue;
           JsonObject *t = json_node_get_object (n);
-          gint64 id = json_object_has_member (t, "id") ? json_object_get_int_member (t, "id") : -1;
+          JsonNode *id_node = json_object_get_member (t, "id");
+          gint64 id = id_node != NULL && JSON_NODE_HOLDS_VALUE (id_node)
+                      && json_node_get_value_type (id_node) == G_TYPE_INT64
+                      ? json_node_get_int (id_node) : -1;
           if (!note_added (self, token_content (n), id, specials, fast_path, error))
             return FALSE;
         }

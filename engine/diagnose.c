@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include "attention-map.h"
+#include "json-guard.h"
 #include "ls-error.h"
 #include "prompt.h"
 #include "vit.h"
@@ -34,7 +35,15 @@ read_generation_config (const char *model_dir, LsGenerateOptions *options, GErro
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
-  if (!json_parser_load_from_file (parser, path, &local))
+  /* Depth checked before json-glib recurses into it (json-guard.h). */
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (g_file_get_contents (path, &text, &len, &local) && !ls_json_guard_depth (text, len, 64))
+    {
+      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s nests deeper than 64 levels", path);
+      return FALSE;
+    }
+  if (local != NULL || !json_parser_load_from_data (parser, text, len, &local))
     {
       g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: %s", path, local->message);
       return FALSE;

@@ -50,11 +50,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* Decode arbitrary ids, whole and streamed. */
   gsize n_ids = size / 2;
   g_autofree int *raw = g_new (int, MAX (n_ids, 1));
-  gboolean all_valid = TRUE;
+  gboolean all_valid = TRUE, has_nul = FALSE;
   for (gsize i = 0; i < n_ids; i++)
     {
       raw[i] = (gint16) (data[2 * i] | (data[2 * i + 1] << 8));
       all_valid = all_valid && raw[i] >= 0 && raw[i] < n;
+      /* U+0100 stands for byte 0 in byte-level BPE: the decoded C strings
+       * end there, so whole and streamed text cannot be compared
+       * (tests/fuzz/regressions/bpe-nul-byte-token). */
+      const char *token = ls_tokenizer_id_to_token (tokenizer, raw[i]);
+      has_nul = has_nul || (token != NULL && strstr (token, "\xC4\x80") != NULL);
     }
   g_autofree char *text = ls_tokenizer_decode (tokenizer, raw, n_ids, &error);
   g_assert (all_valid ? text != NULL : (text == NULL && error != NULL));
@@ -78,7 +83,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   g_string_append (streamed, ls_token_decoder_flush (dec));
   /* Streaming hands out the same text as the whole decode. */
-  if (text != NULL)
+  if (text != NULL && !has_nul)
     g_assert (strcmp (streamed->str, text) == 0);
   g_string_free (streamed, TRUE);
   return 0;
