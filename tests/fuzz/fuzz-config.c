@@ -1,7 +1,9 @@
-/* fuzz-config.c: config.json into model shapes and preprocessor_config.json
- * into preprocessing settings; each input goes to both parsers. */
+/* fuzz-config.c: config.json into model shapes, preprocessor_config.json
+ * into preprocessing settings and leafscope-prompt.json into a prompt
+ * format; each input goes to all three parsers. */
 #include "fuzz-common.h"
 #include "config.h"
+#include "prompt.h"
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
@@ -44,5 +46,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     g_assert (!pp.do_resize || pp.shortest_edge > 0 || (pp.width > 0 && pp.height > 0));
   else
     g_assert (error != NULL);
+  g_clear_error (&error);
+
+  LsPromptFormat *format = ls_prompt_format_parse ((const char *) data, (gssize) size,
+                                                   "leafscope-prompt.json", &error);
+  g_assert ((format == NULL) == (error != NULL));
+  g_clear_pointer (&format, ls_prompt_format_free);
   return 0;
 }

@@ -103,6 +103,9 @@ for folder in sorted(os.listdir(fixtures)):
 out('config', 'shortest-edge', b'{"do_resize": true, "size": {"shortest_edge": 224}, "resample": 3,'
     b' "image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225]}')
 
+out('config', 'leafscope-prompt.json', b'{"format": 1, "template": "Leaf: {label} ({confidence}).\\nReport:",'
+    b' "stop": ["\\n\\n", "<|endoftext|>"], "max_new_tokens": 96}')
+
 # ---- vocab.json NUL merges.txt
 vocab, merges = fixture('gpt2-tiny', 'vocab.json'), fixture('gpt2-tiny', 'merges.txt')
 out('tokenizer-load', 'gpt2-tiny', vocab + b'\0' + merges)
