@@ -128,6 +128,20 @@ leafscope_confusion_view_update (LeafscopeConfusionView *self)
       }
 }
 
+void
+leafscope_confusion_view_set_selected (LeafscopeConfusionView *self, guint row, guint column)
+{
+  for (guint r = 0; r < self->n_rows; r++)
+    for (guint c = 0; c < self->n_columns; c++)
+      {
+        GtkWidget *cell = leafscope_confusion_view_get_cell (self, r, c);
+        if (r == row && c == column)
+          gtk_widget_add_css_class (cell, "selected-cell");
+        else
+          gtk_widget_remove_css_class (cell, "selected-cell");
+      }
+}
+
 GtkWidget *
 leafscope_confusion_view_get_cell (LeafscopeConfusionView *self, guint row, guint column)
 {

@@ -16,6 +16,10 @@ void       leafscope_confusion_view_set_evaluation (LeafscopeConfusionView *self
                                                     LeafscopeEvaluation    *evaluation);
 /* Refreshes the counts (the evaluation progressed). */
 void       leafscope_confusion_view_update         (LeafscopeConfusionView *self);
+/* Marks the cell whose photos are shown; G_MAXUINT: none. */
+void       leafscope_confusion_view_set_selected   (LeafscopeConfusionView *self,
+                                                    guint                   row,
+                                                    guint                   column);
 /* The button of a cell, for tests; NULL when out of range. */
 GtkWidget *leafscope_confusion_view_get_cell       (LeafscopeConfusionView *self,
                                                     guint                   row,

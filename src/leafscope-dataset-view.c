@@ -152,6 +152,7 @@ clear_cell_filter (LeafscopeDatasetView *self)
 {
   self->cell_filter = FALSE;
   gtk_revealer_set_reveal_child (self->filter_revealer, FALSE);
+  leafscope_confusion_view_set_selected (self->confusion_view, G_MAXUINT, G_MAXUINT);
 }
 
 static void
@@ -580,6 +581,7 @@ leafscope_dataset_view_show_cell (LeafscopeDatasetView *self, guint row, guint c
   self->cell_filter = TRUE;
   self->cell_row = row;
   self->cell_column = column;
+  leafscope_confusion_view_set_selected (self->confusion_view, row, column);
   self->updating_dropdowns = TRUE;
   gtk_drop_down_set_selected (self->class_dropdown, 0);
   self->updating_dropdowns = FALSE;
