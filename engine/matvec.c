@@ -3,6 +3,7 @@
 #include "matvec.h"
 
 #include <cblas.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "cpu.h"
@@ -31,28 +32,30 @@ typedef struct {
   const void  *w;
   const float *b;
   int          in, out;
-  int          n_parts;
-  int          align;   /* part boundaries are multiples of this */
+  int          n_chunks;
+  int          align;   /* chunk boundaries are multiples of this */
 } Job;
-
-typedef struct {
-  LsMatvec *self;
-  int       index;       /* the part this worker runs: 1 .. n_threads - 1 */
-} Worker;
 
 struct _LsMatvec {
   int        n_threads;
-  GThread  **threads;    /* n_threads - 1 */
-  Worker    *workers;
+  GThread  **threads;    /* n_threads - 1 workers; the caller works too */
   const char *kernels;
   KernelFn   in_out_f32, in_out_f16, out_in_f32, out_in_f16;
 
-  Job        job;
-  gint       generation; /* bumped for each job */
-  gint       pending;    /* workers still running the current job */
-  gint       quit;
-  GMutex     lock;
-  GCond      cond;
+  /* A job is cut into chunks that whoever is running claims one by one:
+   * on a busy machine a worker that is not scheduled in time leaves its
+   * share to the caller instead of making it wait.  @claim and @limit hold
+   * (generation << 32 | chunk index / chunk count), so that a late claim on
+   * a finished job is recognised; @job is read only after a valid claim,
+   * and stays unchanged until every chunk is @done. */
+  Job              job;
+  _Atomic guint64  claim;
+  _Atomic guint64  limit;
+  _Atomic int      done;
+  _Atomic int      generation;
+  _Atomic int      quit;
+  GMutex           lock;
+  GCond            cond;
 };
 
 /* ------------------------------------------------------------ portable */
@@ -264,30 +267,43 @@ OUT_IN_KERNEL (out_in_f16_avx2, guint16, load8_f16, f16_scalar)
 /* ------------------------------------------------------------ threads */
 
 static void
-run_part (const Job *job, int part)
+run_chunk (const Job *job, int chunk)
 {
   /* Contiguous ranges of output elements, boundaries aligned for the
-   * vector loops (and whole cache lines of y per thread). */
+   * vector loops (and whole cache lines of y per chunk). */
   int units = (job->out + job->align - 1) / job->align;
-  int j0 = MIN (job->out, (int) ((gint64) units * part / job->n_parts) * job->align);
-  int j1 = MIN (job->out, (int) ((gint64) units * (part + 1) / job->n_parts) * job->align);
+  int j0 = MIN (job->out, (int) ((gint64) units * chunk / job->n_chunks) * job->align);
+  int j1 = MIN (job->out, (int) ((gint64) units * (chunk + 1) / job->n_chunks) * job->align);
   if (j0 < j1)
     job->fn (job->y, job->x, job->w, job->b, job->in, job->out, j0, j1);
+}
+
+/* Claims and runs chunks of the current job until none is left. */
+static void
+work (LsMatvec *self)
+{
+  for (;;)
+    {
+      guint64 c = atomic_fetch_add (&self->claim, 1);
+      guint64 lim = atomic_load (&self->limit);
+      if ((c >> 32) != (lim >> 32) || (c & 0xffffffffu) >= (lim & 0xffffffffu))
+        return;  /* all claimed, or a job that is over */
+      run_chunk (&self->job, (int) (c & 0xffffffffu));
+      atomic_fetch_add (&self->done, 1);
+    }
 }
 
 static gpointer
 worker_main (gpointer data)
 {
-  Worker *worker = data;
-  LsMatvec *self = worker->self;
-  int index = worker->index;
-  gint seen = 0;
+  LsMatvec *self = data;
+  int seen = 0;
 
   for (;;)
     {
       gint64 spin_until = g_get_monotonic_time () + SPIN_US;
       guint spins = 0;
-      while (g_atomic_int_get (&self->generation) == seen && !g_atomic_int_get (&self->quit))
+      while (atomic_load (&self->generation) == seen && !atomic_load (&self->quit))
         {
 #ifdef HAVE_X86_KERNELS
           _mm_pause ();
@@ -295,17 +311,15 @@ worker_main (gpointer data)
           if ((++spins & 255) == 0 && g_get_monotonic_time () > spin_until)
             {
               g_mutex_lock (&self->lock);
-              while (g_atomic_int_get (&self->generation) == seen && !g_atomic_int_get (&self->quit))
+              while (atomic_load (&self->generation) == seen && !atomic_load (&self->quit))
                 g_cond_wait (&self->cond, &self->lock);
               g_mutex_unlock (&self->lock);
             }
         }
-      if (g_atomic_int_get (&self->quit))
+      if (atomic_load (&self->quit))
         return NULL;
-      seen = g_atomic_int_get (&self->generation);
-      if (index < self->job.n_parts)
-        run_part (&self->job, index);
-      g_atomic_int_add (&self->pending, -1);
+      seen = atomic_load (&self->generation);
+      work (self);
     }
 }
 
@@ -317,25 +331,28 @@ run_job (LsMatvec *self, KernelFn fn, float *y, const float *x, const void *w,
 
   if (self->n_threads == 1 || (gint64) in * out < MIN_PARALLEL_WEIGHTS)
     {
-      run_part (&job, 0);
+      run_chunk (&job, 0);
       return;
     }
-  job.n_parts = self->n_threads;
+  job.n_chunks = MIN (4 * self->n_threads, (out + align - 1) / align);
   self->job = job;
-  g_atomic_int_set (&self->pending, self->n_threads - 1);
+  atomic_store (&self->done, 0);
+  int gen = atomic_load (&self->generation) + 1;
+  atomic_store (&self->limit, (guint64) (guint32) gen << 32 | (guint32) job.n_chunks);
+  atomic_store (&self->claim, (guint64) (guint32) gen << 32);
   /* Under the lock so that a worker about to sleep cannot miss it. */
   g_mutex_lock (&self->lock);
-  g_atomic_int_inc (&self->generation);
+  atomic_store (&self->generation, gen);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
-  run_part (&self->job, 0);
-  for (guint spins = 1; g_atomic_int_get (&self->pending) > 0; spins++)
+  work (self);
+  /* Only chunks a worker is running are left: wait for those. */
+  for (guint spins = 1; atomic_load (&self->done) < job.n_chunks; spins++)
     {
 #ifdef HAVE_X86_KERNELS
       _mm_pause ();
 #endif
-      /* A worker descheduled on a busy machine: let it run. */
       if ((spins & 1023) == 0)
         g_thread_yield ();
     }
@@ -374,12 +391,8 @@ ls_matvec_new (int n_threads)
 #endif
 
   self->threads = g_new0 (GThread *, MAX (self->n_threads - 1, 1));
-  self->workers = g_new0 (Worker, MAX (self->n_threads - 1, 1));
   for (int i = 0; i < self->n_threads - 1; i++)
-    {
-      self->workers[i] = (Worker) { self, i + 1 };
-      self->threads[i] = g_thread_new ("ls-matvec", worker_main, &self->workers[i]);
-    }
+    self->threads[i] = g_thread_new ("ls-matvec", worker_main, self);
   return self;
 }
 
@@ -419,13 +432,12 @@ ls_matvec_free (LsMatvec *self)
   if (self == NULL)
     return;
   g_mutex_lock (&self->lock);
-  g_atomic_int_set (&self->quit, 1);
+  atomic_store (&self->quit, 1);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   for (int i = 0; i < self->n_threads - 1; i++)
     g_thread_join (self->threads[i]);
   g_free (self->threads);
-  g_free (self->workers);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_free (self);
