@@ -14,9 +14,10 @@
 #define HAVE_X86_KERNELS 1
 #endif
 
-/* Below this many weights a call runs on the calling thread alone: waking
- * a worker costs more than it saves. */
-#define MIN_PARALLEL_WEIGHTS (64 * 1024)
+/* Below this many weights (2 MB as F32) a call runs on the calling thread
+ * alone: handing work over costs more than it saves, and on a busy machine a
+ * helper that is not scheduled in time costs milliseconds. */
+#define MIN_PARALLEL_WEIGHTS (512 * 1024)
 /* How long an idle worker spins before it sleeps: decoding calls come back
  * to back, a few microseconds apart. */
 #define SPIN_US 200
