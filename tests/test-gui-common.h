@@ -32,6 +32,17 @@ __lsan_default_suppressions (void)
          "leak:librsvg\n";
 }
 
+/* Some system libraries are built without frame pointers: with the fast
+ * unwinder, an allocation of theirs made on a worker thread can show up with
+ * a garbage caller, which no suppression can match.  The full unwinder sees
+ * the library and the suppressions in test-gui-common.h apply. */
+const char *__asan_default_options (void);
+const char *
+__asan_default_options (void)
+{
+  return "fast_unwind_on_malloc=0";
+}
+
 typedef gboolean (*TestCondition) (gpointer data);
 
 G_GNUC_UNUSED static gboolean

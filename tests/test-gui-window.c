@@ -18,17 +18,6 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-/* Some system libraries are built without frame pointers: with the fast
- * unwinder, an allocation of theirs made on a worker thread can show up with
- * a garbage caller, which no suppression can match.  The full unwinder sees
- * the library and the suppressions in test-gui-common.h apply. */
-const char *__asan_default_options (void);
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
 static LeafscopeApplication *app;
 static LeafscopeWindow *window;
 static char *vision_dir;
