@@ -137,9 +137,9 @@ test_rss (void)
     }
   after = rss_kib ();
   growth = after - warm;
-  g_test_message ("RSS after warm-up %ld KiB, after 100 diagnoses %ld KiB, growth %ld KiB (%u pieces streamed)",
-                  warm, after, growth, pieces);
-  g_print ("# RSS after warm-up %ld KiB, after 100 diagnoses %ld KiB, growth %ld KiB\n", warm, after, growth);
+  g_test_message ("RSS after warm-up %ld KiB, after %d diagnoses %ld KiB, growth %ld KiB (%u pieces streamed)",
+                  warm, ROUNDS, after, growth, pieces);
+  g_print ("# RSS after warm-up %ld KiB, after %d diagnoses %ld KiB, growth %ld KiB\n", warm, ROUNDS, after, growth);
   g_assert_cmpuint (pieces, >, 0);
 #ifdef UNDER_ASAN
   /* ASan's quarantine holds freed memory on purpose; LeakSanitizer checks
@@ -209,9 +209,9 @@ test_window_rss (void)
   test_spin (0.2);
   after = rss_kib ();
   growth = after - warm;
-  g_test_message ("window (%s): RSS after warm-up %ld KiB, after 100 diagnoses %ld KiB, growth %ld KiB",
-                  g_file_peek_path (file), warm, after, growth);
-  g_print ("# window: RSS after warm-up %ld KiB, after 100 diagnoses %ld KiB, growth %ld KiB\n", warm, after, growth);
+  g_test_message ("window (%s): RSS after warm-up %ld KiB, after %d diagnoses %ld KiB, growth %ld KiB",
+                  g_file_peek_path (file), warm, ROUNDS, after, growth);
+  g_print ("# window: RSS after warm-up %ld KiB, after %d diagnoses %ld KiB, growth %ld KiB\n", warm, ROUNDS, after, growth);
 #ifndef UNDER_ASAN
   /* With the Beans photo (500x500), one leaked photo texture per diagnosis
    * (732 KiB) would be 71 MiB over 100. */
