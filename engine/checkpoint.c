@@ -339,6 +339,36 @@ ls_checkpoint_get_f32 (LsCheckpoint  *self,
   return e->widened;
 }
 
+const void *
+ls_checkpoint_get_weights (LsCheckpoint  *self,
+                           const char    *name,
+                           int            ndim,
+                           const int64_t *shape,
+                           LsDtype       *dtype,
+                           GError       **error)
+{
+  g_return_val_if_fail (self != NULL && name != NULL && dtype != NULL, NULL);
+  g_return_val_if_fail (ndim >= 0 && ndim <= LS_MAX_DIMS, NULL);
+
+  Entry *e = find_entry (self, name);
+  if (e != NULL && e->view->dtype == LS_DTYPE_F16 && e->view->data != NULL
+      && e->view->ndim == ndim)
+    {
+      gboolean same = TRUE;
+      for (int i = 0; same && i < ndim; i++)
+        same = e->view->shape[i] == shape[i];
+      if (same)
+        {
+          e->used = TRUE;
+          *dtype = LS_DTYPE_F16;
+          return e->view->data;
+        }
+    }
+  /* Everything else, errors included, as float32. */
+  *dtype = LS_DTYPE_F32;
+  return ls_checkpoint_get_f32 (self, name, ndim, shape, error);
+}
+
 gboolean
 ls_checkpoint_has_prefix (LsCheckpoint *self, const char *prefix)
 {

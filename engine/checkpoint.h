@@ -24,6 +24,17 @@ const float        *ls_checkpoint_get_f32     (LsCheckpoint  *self,
                                                int            ndim,
                                                const int64_t *shape,
                                                GError       **error);
+/* Same checks as ls_checkpoint_get_f32, but F16 data is handed out as it
+ * is in the file (a pointer into the mapping, maybe unaligned; *@dtype =
+ * LS_DTYPE_F16) for kernels that widen it on the fly: half the memory and
+ * half the bytes read per use.  Any other dtype comes as
+ * ls_checkpoint_get_f32 gives it (*@dtype = LS_DTYPE_F32).  Marks it used. */
+const void         *ls_checkpoint_get_weights (LsCheckpoint  *self,
+                                               const char    *name,
+                                               int            ndim,
+                                               const int64_t *shape,
+                                               LsDtype       *dtype,
+                                               GError       **error);
 /* TRUE when some tensor name starts with @prefix. */
 gboolean            ls_checkpoint_has_prefix  (LsCheckpoint  *self,
                                                const char    *prefix);
