@@ -15,32 +15,51 @@
 #undef I
 
 #include "ls-error.h"
+#include "matvec.h"
 #include "ops.h"
+#include "vecmath.h"
 
 /* Prompt tokens per batched pass: large enough for sgemm to reuse each
  * weight across rows, small enough to keep the planned buffers modest. */
 #define CHUNK_MAX 256
 
+/* A weight matrix as the checkpoint stores it: float32, or F16 kept F16
+ * (half the memory, half the bytes per decoded token) and widened on use. */
+typedef struct {
+  const void *data;
+  LsDtype     dtype;
+} Weights;
+
+/* Rows of an F16 LM head widened at a time when every position's logits
+ * are asked for. */
+#define LM_HEAD_BLOCK 4096
+
 typedef struct {
   const float *ln_1_w, *ln_1_b;
-  const float *c_attn_w, *c_attn_b;       /* (E, 3E) */
-  const float *attn_proj_w, *attn_proj_b; /* (E, E) */
+  Weights      c_attn_w;                  /* (E, 3E) */
+  const float *c_attn_b;
+  Weights      attn_proj_w;               /* (E, E) */
+  const float *attn_proj_b;
   const float *ln_x_w, *ln_x_b;           /* cross-attention only */
   const float *q_attn_w, *q_attn_b;       /* (E, E) */
   const float *kv_attn_w, *kv_attn_b;     /* (E, 2E) */
   const float *x_proj_w, *x_proj_b;       /* (E, E) */
   const float *ln_2_w, *ln_2_b;
-  const float *fc_w, *fc_b;               /* (E, I) */
-  const float *mlp_proj_w, *mlp_proj_b;   /* (I, E) */
+  Weights      fc_w;                      /* (E, I) */
+  const float *fc_b;
+  Weights      mlp_proj_w;                /* (I, E) */
+  const float *mlp_proj_b;
 } Layer;
 
 struct _LsGpt2 {
   LsGpt2Config config;
   int          E, H, D, I, V, P, L;  /* n_embd, heads, head dim, inner, vocab, positions, layers */
-  const float *wte;                  /* (V, E) */
+  Weights      wte;                  /* (V, E) */
   const float *wpe;                  /* (P, E) */
   const float *ln_f_w, *ln_f_b;
-  const float *lm_head;              /* (V, E), wte when tied */
+  Weights      lm_head;              /* (V, E), wte when tied */
+  LsMatvec    *mv;                   /* one-row products (decoding) and their threads */
+  float       *widen;                /* F16 matrices widened for a batched product, or NULL */
   Layer       *layers;
 
   int          planned;   /* rows of the activation buffers */
@@ -80,6 +99,36 @@ conv1d (float *y, const float *x, const float *w, const float *b, int n, int in,
                b != NULL ? 1.0f : 0.0f, y, 1);
 }
 
+/* y (n, out) = x (n, in) . W (in, out) + b for a checkpoint matrix.  One F16
+ * row reads W once as F16, widening in registers (matvec.c); a batch widens
+ * F16 first, then sgemm; float32 goes to conv1d (sgemv / sgemm). */
+static void
+project (LsGpt2 *self, float *y, const float *x, Weights w, const float *b,
+         int n, int in, int out)
+{
+  if (n == 1 && w.dtype == LS_DTYPE_F16)
+    {
+      ls_matvec_in_out (self->mv, y, x, w.data, w.dtype, b, in, out);
+      return;
+    }
+  const float *wf = w.data;
+  if (w.dtype == LS_DTYPE_F16)
+    {
+      ls_vec_f16_to_f32 (self->widen, w.data, (gsize) in * out);
+      wf = self->widen;
+    }
+  conv1d (y, x, wf, b, n, in, out);
+}
+
+static const void *
+get_weights (LsCheckpoint *ckpt, const char *prefix, const char *name,
+             int64_t d0, int64_t d1, LsDtype *dtype, GError **error)
+{
+  g_autofree char *key = g_strconcat (prefix, name, NULL);
+  int64_t shape[2] = { d0, d1 };
+  return ls_checkpoint_get_weights (ckpt, key, 2, shape, dtype, error);
+}
+
 static const float *
 get_weight (LsCheckpoint *ckpt, const char *prefix, const char *name,
             int ndim, int64_t d0, int64_t d1, GError **error)
@@ -93,6 +142,8 @@ get_weight (LsCheckpoint *ckpt, const char *prefix, const char *name,
   if ((field = get_weight (ckpt, lp, name, 1, n, 0, error)) == NULL) return FALSE
 #define GET2(field, name, a, b) \
   if ((field = get_weight (ckpt, lp, name, 2, a, b, error)) == NULL) return FALSE
+#define GETW(field, name, a, b) \
+  if ((field.data = get_weights (ckpt, lp, name, a, b, &field.dtype, error)) == NULL) return FALSE
 
 static gboolean
 load_layer (LsGpt2 *self, LsCheckpoint *ckpt, const char *tp, int l, GError **error)
@@ -103,9 +154,9 @@ load_layer (LsGpt2 *self, LsCheckpoint *ckpt, const char *tp, int l, GError **er
 
   GET1 (y->ln_1_w, "ln_1.weight", E);
   GET1 (y->ln_1_b, "ln_1.bias", E);
-  GET2 (y->c_attn_w, "attn.c_attn.weight", E, 3 * E);
+  GETW (y->c_attn_w, "attn.c_attn.weight", E, 3 * E);
   GET1 (y->c_attn_b, "attn.c_attn.bias", 3 * E);
-  GET2 (y->attn_proj_w, "attn.c_proj.weight", E, E);
+  GETW (y->attn_proj_w, "attn.c_proj.weight", E, E);
   GET1 (y->attn_proj_b, "attn.c_proj.bias", E);
   if (self->config.add_cross_attention)
     {
@@ -120,15 +171,16 @@ load_layer (LsGpt2 *self, LsCheckpoint *ckpt, const char *tp, int l, GError **er
     }
   GET1 (y->ln_2_w, "ln_2.weight", E);
   GET1 (y->ln_2_b, "ln_2.bias", E);
-  GET2 (y->fc_w, "mlp.c_fc.weight", E, I);
+  GETW (y->fc_w, "mlp.c_fc.weight", E, I);
   GET1 (y->fc_b, "mlp.c_fc.bias", I);
-  GET2 (y->mlp_proj_w, "mlp.c_proj.weight", I, E);
+  GETW (y->mlp_proj_w, "mlp.c_proj.weight", I, E);
   GET1 (y->mlp_proj_b, "mlp.c_proj.bias", E);
   return TRUE;
 }
 
 #undef GET1
 #undef GET2
+#undef GETW
 
 LsGpt2 *
 ls_gpt2_new (LsCheckpoint *ckpt, const LsGpt2Config *config, const char *prefix,
@@ -163,7 +215,7 @@ ls_gpt2_new (LsCheckpoint *ckpt, const LsGpt2Config *config, const char *prefix,
 
   const char *lp = tp;
   int E = self->E;
-  if ((self->wte = get_weight (ckpt, lp, "wte.weight", 2, self->V, E, error)) == NULL
+  if ((self->wte.data = get_weights (ckpt, lp, "wte.weight", self->V, E, &self->wte.dtype, error)) == NULL
       || (self->wpe = get_weight (ckpt, lp, "wpe.weight", 2, self->P, E, error)) == NULL
       || (self->ln_f_w = get_weight (ckpt, lp, "ln_f.weight", 1, E, 0, error)) == NULL
       || (self->ln_f_b = get_weight (ckpt, lp, "ln_f.bias", 1, E, 0, error)) == NULL)
@@ -174,7 +226,8 @@ ls_gpt2_new (LsCheckpoint *ckpt, const LsGpt2Config *config, const char *prefix,
       return NULL;
   if (ls_checkpoint_lookup (ckpt, lm_key) != NULL)
     {
-      if ((self->lm_head = get_weight (ckpt, prefix, "lm_head.weight", 2, self->V, E, error)) == NULL)
+      if ((self->lm_head.data = get_weights (ckpt, prefix, "lm_head.weight", self->V, E,
+                                             &self->lm_head.dtype, error)) == NULL)
         return NULL;
     }
   else
@@ -191,6 +244,17 @@ ls_gpt2_new (LsCheckpoint *ckpt, const LsGpt2Config *config, const char *prefix,
   self->mlp = g_new (float, C * self->I);
   self->scores_cols = self->P;
   self->scores = g_new (float, C * self->scores_cols);
+  self->mv = ls_matvec_new (0);
+  gboolean any_f16 = self->wte.dtype == LS_DTYPE_F16 || self->lm_head.dtype == LS_DTYPE_F16;
+  for (int l = 0; l < self->L; l++)
+    {
+      const Layer *y = &self->layers[l];
+      any_f16 |= y->c_attn_w.dtype == LS_DTYPE_F16 || y->attn_proj_w.dtype == LS_DTYPE_F16
+                 || y->fc_w.dtype == LS_DTYPE_F16 || y->mlp_proj_w.dtype == LS_DTYPE_F16;
+    }
+  if (any_f16)
+    self->widen = g_new (float, MAX (MAX ((gsize) E * 3 * E, (gsize) E * self->I),
+                                     (gsize) MIN (LM_HEAD_BLOCK, self->V) * E));
   gsize cache = (gsize) self->L * self->P * E;
   self->k_cache = g_new0 (float, cache);
   self->v_cache = g_new0 (float, cache);
@@ -203,6 +267,8 @@ ls_gpt2_free (LsGpt2 *self)
   if (self == NULL)
     return;
   g_free (self->layers);
+  ls_matvec_free (self->mv);
+  g_free (self->widen);
   g_free (self->x);
   g_free (self->h);
   g_free (self->qkv);
@@ -359,11 +425,20 @@ forward_chunk (LsGpt2 *self, const int *ids, int n, int p0)
 
   for (int i = 0; i < n; i++)
     {
-      const float *te = self->wte + (gsize) ids[i] * E;
       const float *pe = self->wpe + (gsize) (p0 + i) * E;
       float *x = self->x + (gsize) i * E;
-      for (int c = 0; c < E; c++)
-        x[c] = te[c] + pe[c];
+      if (self->wte.dtype == LS_DTYPE_F16)
+        {
+          ls_vec_f16_to_f32 (x, (const guint8 *) self->wte.data + (gsize) ids[i] * E * 2, E);
+          for (int c = 0; c < E; c++)
+            x[c] += pe[c];
+        }
+      else
+        {
+          const float *te = (const float *) self->wte.data + (gsize) ids[i] * E;
+          for (int c = 0; c < E; c++)
+            x[c] = te[c] + pe[c];
+        }
     }
 
   for (int l = 0; l < self->L; l++)
@@ -375,7 +450,7 @@ forward_chunk (LsGpt2 *self, const int *ids, int n, int p0)
 
       /* Self-attention. */
       ls_layernorm (self->h, self->x, y->ln_1_w, y->ln_1_b, n, E, eps);
-      conv1d (self->qkv, self->h, y->c_attn_w, y->c_attn_b, n, E, 3 * E); /* (n, 3E) */
+      project (self, self->qkv, self->h, y->c_attn_w, y->c_attn_b, n, E, 3 * E); /* (n, 3E) */
       for (int i = 0; i < n; i++)
         for (int hd = 0; hd < H; hd++)
           {
@@ -385,7 +460,7 @@ forward_chunk (LsGpt2 *self, const int *ids, int n, int p0)
             memcpy (vc + at, row + 2 * E + hd * D, sizeof (float) * D);
           }
       attend (self, self->qkv, 3 * E, kc, vc, P, p0 + n, n, p0, TRUE, scale);
-      conv1d (self->proj, self->att, y->attn_proj_w, y->attn_proj_b, n, E, E);
+      project (self, self->proj, self->att, y->attn_proj_w, y->attn_proj_b, n, E, E);
       ls_add_inplace (self->x, self->proj, nE);
 
       /* Cross-attention over the encoder output. */
@@ -402,9 +477,9 @@ forward_chunk (LsGpt2 *self, const int *ids, int n, int p0)
 
       /* MLP. */
       ls_layernorm (self->h, self->x, y->ln_2_w, y->ln_2_b, n, E, eps);
-      conv1d (self->mlp, self->h, y->fc_w, y->fc_b, n, E, I); /* (n, I) */
+      project (self, self->mlp, self->h, y->fc_w, y->fc_b, n, E, I); /* (n, I) */
       ls_activation_apply (self->config.activation, self->mlp, (gsize) n * I);
-      conv1d (self->proj, self->mlp, y->mlp_proj_w, y->mlp_proj_b, n, I, E);
+      project (self, self->proj, self->mlp, y->mlp_proj_w, y->mlp_proj_b, n, I, E);
       ls_add_inplace (self->x, self->proj, nE);
     }
 }
@@ -460,15 +535,32 @@ ls_gpt2_forward (LsGpt2 *self, const int *ids, int n, float *logits, gboolean al
         {
           ls_layernorm (self->h, self->x, self->ln_f_w, self->ln_f_b, m, E,
                         self->config.layer_norm_epsilon);
-          ls_linear (logits + (gsize) done * V, self->h, self->lm_head, NULL, m, E, V);
+          float *out = logits + (gsize) done * V;
+          if (self->lm_head.dtype != LS_DTYPE_F16)
+            ls_linear (out, self->h, self->lm_head.data, NULL, m, E, V);
+          else
+            /* Blocks of vocabulary rows widened, each through sgemm into
+             * its columns of the (m, V) logits. */
+            for (int v0 = 0; v0 < V; v0 += LM_HEAD_BLOCK)
+              {
+                int vb = MIN (LM_HEAD_BLOCK, V - v0);
+                ls_vec_f16_to_f32 (self->widen, (const guint8 *) self->lm_head.data + (gsize) v0 * E * 2,
+                                   (gsize) vb * E);
+                cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, m, vb, E, 1.0f, self->h, E,
+                             self->widen, E, 0.0f, out + v0, V);
+              }
         }
       else
         {
-          /* Only the last row: lm_head (V, E) . h, read once (sgemv, as above) */
+          /* Only the last row: lm_head (V, E) . h, read once (sgemv, or F16 as F16) */
           ls_layernorm (self->h, self->x + (gsize) (m - 1) * E, self->ln_f_w, self->ln_f_b, 1, E,
                         self->config.layer_norm_epsilon);
-          cblas_sgemv (CblasRowMajor, CblasNoTrans, V, E, 1.0f, self->lm_head, E, self->h, 1,
-                       0.0f, logits, 1);
+          if (self->lm_head.dtype == LS_DTYPE_F16)
+            ls_matvec_out_in (self->mv, logits, self->h, self->lm_head.data, LS_DTYPE_F16,
+                              NULL, E, V);
+          else
+            cblas_sgemv (CblasRowMajor, CblasNoTrans, V, E, 1.0f, self->lm_head.data, E,
+                         self->h, 1, 0.0f, logits, 1);
         }
     }
   return TRUE;
