@@ -86,6 +86,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-steps", type=int, default=0, help="0: until the time budget ends")
+    ap.add_argument("--resume", help="start from this checkpoint's weights (fresh optimizer and schedule)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -110,6 +111,13 @@ def main():
     cfg = Config(len(tok.vocab), a.n_positions, a.n_embd, a.n_layer, a.n_head,
                  bos_token_id=eot, eos_token_id=eot)
     model = GPT2LMHeadModel(cfg)
+    step0 = 0
+    if a.resume:
+        ck = torch.load(a.resume, map_location="cpu")
+        assert ck["config"] == cfg.to_dict(), "checkpoint config differs"
+        model.load_state_dict(ck["model"])
+        step0 = ck["step"]
+        say("resumed from %s (step %d)" % (a.resume, step0))
     n_params = sum(p.numel() for p in model.parameters())
     say("model: %d parameters, config %s" % (n_params, json.dumps(cfg.to_dict())))
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
@@ -126,7 +134,7 @@ def main():
     cursor = 0
 
     def save(tag):
-        torch.save({"config": cfg.to_dict(), "model": model.state_dict(), "step": step,
+        torch.save({"config": cfg.to_dict(), "model": model.state_dict(), "step": step0 + step,
                     "docs_seen": seen, "minutes": (time.time() - start) / 60.0},
                    os.path.join(a.out, "ckpt.pt.tmp"))
         os.replace(os.path.join(a.out, "ckpt.pt.tmp"), os.path.join(a.out, "ckpt.pt"))
