@@ -159,6 +159,15 @@ ls_image_new_from_bytes (GBytes *bytes, GError **error)
       return NULL;
     }
 
+  /* Before GdkPixbuf sees it: its BMP loader also reallocates for the rows
+   * the header claims (3.9 GB for a 429-byte file, found by fuzz-image). */
+  if (size >= 2 && data[0] == 'B' && data[1] == 'M' && !bmp_is_complete (data, size))
+    {
+      g_set_error_literal (error, LS_ERROR, LS_ERROR_FORMAT,
+                           "truncated image: the BMP file ends before its pixel data");
+      return NULL;
+    }
+
   g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
   SizeCheck check = { 0, 0, FALSE, 0 };
   g_autoptr(GError) local_error = NULL;
@@ -191,15 +200,6 @@ ls_image_new_from_bytes (GBytes *bytes, GError **error)
       else
         g_set_error (error, LS_ERROR, LS_ERROR_FORMAT,
                      "not an image, or a damaged one: %s", local_error->message);
-      return NULL;
-    }
-
-  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
-  g_autofree char *format_name = format != NULL ? gdk_pixbuf_format_get_name (format) : NULL;
-  if (g_strcmp0 (format_name, "bmp") == 0 && !bmp_is_complete (data, size))
-    {
-      g_set_error_literal (error, LS_ERROR, LS_ERROR_FORMAT,
-                           "truncated image: the BMP file ends before its pixel data");
       return NULL;
     }
 

@@ -387,6 +387,14 @@ test_truncated_bmp (void)
   g_assert_nonnull (strstr (error->message, "truncated"));
   g_clear_error (&error);
 
+  /* 429 bytes claiming 6 x 8388612: GdkPixbuf's loader asked for 3.9 GB
+   * before the check above ran after decoding; now refused up front. */
+  g_autofree char *oom = test_image ("fuzz-bmp-oom.bmp");
+  g_assert_null (ls_image_load (oom, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "truncated"));
+  g_clear_error (&error);
+
   /* A whole 24-bit BMP decodes (bottom-up rows: red on top as drawn); cut
    * by one byte it is refused. */
   g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 5, 4);
