@@ -5,14 +5,7 @@
 
 #include "bpe.h"
 #include "ls-error.h"
-
-static char *
-fixture_dir (const char *name)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, name, NULL);
-}
+#include "test-util.h"
 
 /* The id of the token made of the single byte @b (bytes_to_unicode, written
  * out again here from its definition). */
@@ -38,7 +31,7 @@ byte_id (LsTokenizer *tok, guint8 b)
 static void
 check_cases (const char *model)
 {
-  g_autofree char *dir = fixture_dir (model);
+  g_autofree char *dir = ls_test_fixture (model, NULL);
   g_autofree char *cases_path = g_build_filename (dir, "tokenizer_cases.json", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(LsTokenizer) tok = ls_tokenizer_load (dir, &error);
@@ -107,7 +100,7 @@ test_cases_vit_gpt2 (void)
 static LsTokenizer *
 load_tiny (void)
 {
-  g_autofree char *dir = fixture_dir ("gpt2-tiny");
+  g_autofree char *dir = ls_test_fixture ("gpt2-tiny", NULL);
   g_autoptr(GError) error = NULL;
   LsTokenizer *tok = ls_tokenizer_load (dir, &error);
   g_assert_no_error (error);
@@ -301,7 +294,7 @@ static void
 test_added_tokens_files (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *src = fixture_dir ("gpt2-tiny");
+  g_autofree char *src = ls_test_fixture ("gpt2-tiny", NULL);
   g_autofree char *tmp = g_dir_make_tmp ("leafscope-bpe-XXXXXX", &error);
   g_assert_no_error (error);
   const char *copy[] = { "vocab.json", "merges.txt" };

@@ -13,22 +13,15 @@
 #include "ls-error.h"
 #include "safetensors.h"
 #include "vit.h"
+#include "test-util.h"
 
 #define MODEL "vit-gpt2-tiny"
-
-static char *
-fixture_path (const char *file)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, MODEL, file, NULL);
-}
 
 static JsonObject *
 expected_json (JsonParser *parser)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = fixture_path ("expected.json");
+  g_autofree char *path = ls_test_fixture (MODEL, "expected.json", NULL);
   json_parser_load_from_file (parser, path, &error);
   g_assert_no_error (error);
   return json_node_get_object (json_parser_get_root (parser));
@@ -49,7 +42,7 @@ static LsSafetensors *
 open_expected (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = fixture_path ("expected.safetensors");
+  g_autofree char *path = ls_test_fixture (MODEL, "expected.safetensors", NULL);
   LsSafetensors *st = ls_safetensors_open (path, &error);
   g_assert_no_error (error);
   return st;
@@ -61,7 +54,7 @@ static void
 test_logits (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = fixture_path (NULL);
+  g_autofree char *dir = ls_test_fixture (MODEL, NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonArray *ids_json = json_object_get_array_member (expected_json (parser), "decoder_input_ids");
   LsModelConfig config;
@@ -138,7 +131,7 @@ static void
 test_greedy (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = fixture_path (NULL);
+  g_autofree char *dir = ls_test_fixture (MODEL, NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonArray *want = json_object_get_array_member (expected_json (parser), "greedy_ids");
   g_autoptr(LsLanguageModel) lm = ls_language_model_load (dir, &error);
@@ -180,8 +173,8 @@ static void
 test_from_image (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = fixture_path (NULL);
-  g_autofree char *png = fixture_path ("input0.png");
+  g_autofree char *dir = ls_test_fixture (MODEL, NULL);
+  g_autofree char *png = ls_test_fixture (MODEL, "input0.png", NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonArray *want = json_object_get_array_member (expected_json (parser), "greedy_ids");
   g_autoptr(LsLanguageModel) lm = ls_language_model_load (dir, &error);
@@ -216,7 +209,7 @@ test_from_image (void)
 static void
 copy_file (const char *file, const char *dir)
 {
-  g_autofree char *src = fixture_path (file);
+  g_autofree char *src = ls_test_fixture (MODEL, file, NULL);
   g_autofree char *dst = g_build_filename (dir, file, NULL);
   g_autofree char *data = NULL;
   gsize len = 0;
@@ -229,7 +222,7 @@ static void
 write_with_extra (const char *dir, const char *const *extra)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *src = fixture_path ("model.safetensors");
+  g_autofree char *src = ls_test_fixture (MODEL, "model.safetensors", NULL);
   g_autoptr(LsSafetensors) st = ls_safetensors_open (src, &error);
   g_assert_no_error (error);
   guint n = ls_safetensors_get_n_tensors (st), n_extra = g_strv_length ((char **) extra);

@@ -5,31 +5,11 @@
 #include "ops.h"
 #include "safetensors.h"
 #include "torch-pickle.h"
+#include "test-util.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
-
-static char *
-fixture_dir (const char *name)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, name, NULL);
-}
-
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (dir);
-}
 
 static void
 write_file (const char *dir, const char *name, const char *contents, gssize len)
@@ -47,7 +27,7 @@ static const gsize vit_tiny_params =
 static void
 test_vit_tiny_in_place (void)
 {
-  g_autofree char *dir = fixture_dir ("vit-tiny");
+  g_autofree char *dir = ls_test_fixture ("vit-tiny", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(LsCheckpoint) ck = ls_checkpoint_open (dir, &error);
   g_assert_no_error (error);
@@ -107,9 +87,9 @@ f32_to_bf16_rne (float f)
 static void
 test_widening (void)
 {
-  g_autofree char *dir32 = fixture_dir ("vit-tiny");
-  g_autofree char *dir16 = fixture_dir ("vit-tiny-f16");
-  g_autofree char *dirbf = fixture_dir ("vit-tiny-bf16");
+  g_autofree char *dir32 = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *dir16 = ls_test_fixture ("vit-tiny-f16", NULL);
+  g_autofree char *dirbf = ls_test_fixture ("vit-tiny-bf16", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(LsCheckpoint) c32 = ls_checkpoint_open (dir32, &error);
   g_assert_no_error (error);
@@ -170,7 +150,7 @@ test_widening (void)
 static void
 test_all_used (void)
 {
-  g_autofree char *dir = fixture_dir ("gpt2-tiny-legacy-layout");
+  g_autofree char *dir = ls_test_fixture ("gpt2-tiny-legacy-layout", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(LsCheckpoint) ck = ls_checkpoint_open (dir, &error);
   g_assert_no_error (error);
@@ -206,7 +186,7 @@ test_all_used (void)
   g_assert_error (error, LS_ERROR, LS_ERROR_UNEXPECTED_TENSOR);
   g_assert_nonnull (strstr (error->message, ".attn.bias"));
 
-  g_autofree char *gdir = fixture_dir ("gpt2-tiny");
+  g_autofree char *gdir = ls_test_fixture ("gpt2-tiny", NULL);
   g_autoptr(LsCheckpoint) g = ls_checkpoint_open (gdir, NULL);
   g_assert_nonnull (g);
   g_assert_true (ls_checkpoint_has_prefix (g, "transformer.h.1."));
@@ -217,7 +197,7 @@ test_all_used (void)
 static void
 test_sharded (void)
 {
-  g_autofree char *src = fixture_dir ("vit-tiny");
+  g_autofree char *src = ls_test_fixture ("vit-tiny", NULL);
   g_autofree char *dir = g_dir_make_tmp ("ls-ck-XXXXXX", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(LsCheckpoint) orig = ls_checkpoint_open (src, &error);
@@ -314,7 +294,7 @@ test_sharded (void)
   g_clear_error (&error);
 
   g_string_free (index, TRUE);
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 /* A model.safetensors whose data section is unaligned: F32 must be copied
@@ -361,7 +341,7 @@ test_unaligned_f32 (void)
   g_assert_cmpint (ls_checkpoint_get_dtype (ck), ==, LS_DTYPE_F32);
   g_assert_cmpuint (ls_checkpoint_get_n_params (ck), ==, 5);
   g_clear_pointer (&ck, ls_checkpoint_free);
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 static void
@@ -381,7 +361,7 @@ test_no_weights (void)
   g_assert_null (ls_checkpoint_open (dir, &error));
   g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
   g_clear_error (&error);
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 /* The shared leaf-vit model: its README states 2,855,811 parameters in F16. */

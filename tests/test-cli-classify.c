@@ -9,52 +9,7 @@
 #include <sys/wait.h>
 
 #include "safetensors.h"
-
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-/* Runs leafscope-cli with the NULL-terminated arguments. */
-static void
-cli (Run *r, ...)
-{
-  const char *exe = g_getenv ("LEAFSCOPE_CLI");
-  g_assert_nonnull (exe);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) exe);
-  va_list args;
-  va_start (args, r);
-  const char *a;
-  while ((a = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  g_autoptr(GError) error = NULL;
-  int wait_status = 0;
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &r->out, &r->err, &wait_status, &error);
-  g_assert_no_error (error);
-  r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
-}
-
-static char *
-fixture (const char *a, const char *b)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, a, b, NULL);
-}
+#include "test-util.h"
 
 static JsonObject *
 parse_object (JsonParser *parser, const char *text)
@@ -78,7 +33,7 @@ view_float (const LsTensorView *v, gsize i)
 /* The exit status is 2 and stderr is one line, "leafscope-cli: error: ...",
  * containing @needle. */
 static void
-assert_one_error_line (const Run *r, const char *needle)
+assert_one_error_line (const LsTestRun *r, const char *needle)
 {
   g_test_message ("stderr: %s", r->err);
   g_assert_cmpint (r->status, ==, 2);
@@ -92,14 +47,14 @@ assert_one_error_line (const Run *r, const char *needle)
 static void
 test_classify_pixel_values (void)
 {
-  g_autofree char *model = fixture ("vit-tiny", NULL);
-  g_autofree char *expected = fixture ("vit-tiny", "expected.safetensors");
+  g_autofree char *model = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *expected = ls_test_fixture ("vit-tiny", "expected.safetensors", NULL);
   g_autofree char *pv0 = g_strdup_printf ("%s:pixel_values.0", expected);
   g_autofree char *pv1 = g_strdup_printf ("%s:pixel_values.1", expected);
   g_autofree char *pv2 = g_strdup_printf ("%s:pixel_values.2", expected);
-  g_auto(Run) r = { 0 };
+  g_auto(LsTestRun) r = { 0 };
 
-  cli (&r, "classify", "--json", "--model", model, "--pixel-values", pv0,
+  ls_test_run_cli (&r, "classify", "--json", "--model", model, "--pixel-values", pv0,
        "--pixel-values", pv1, "--pixel-values", pv2, NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
@@ -150,8 +105,8 @@ test_classify_pixel_values (void)
   LsTensorView v = { "px", LS_DTYPE_F32, 4, { 2, 3, 32, 32 }, data, 2 * per * 4 };
   g_assert_true (ls_safetensors_write (stacked, &v, 1, &error));
   g_autofree char *spec = g_strdup_printf ("%s:px", stacked);
-  g_auto(Run) r2 = { 0 };
-  cli (&r2, "classify", "--json", "--model", model, "--pixel-values", spec, NULL);
+  g_auto(LsTestRun) r2 = { 0 };
+  ls_test_run_cli (&r2, "classify", "--json", "--model", model, "--pixel-values", spec, NULL);
   g_assert_cmpint (r2.status, ==, 0);
   g_autoptr(JsonParser) parser2 = json_parser_new ();
   JsonArray *results2 = json_object_get_array_member (parse_object (parser2, r2.out), "results");
@@ -167,14 +122,14 @@ test_classify_pixel_values (void)
 static void
 test_classify_images (void)
 {
-  g_autofree char *model = fixture ("vit-tiny", NULL);
-  g_autofree char *expected = fixture ("vit-tiny", "expected.safetensors");
-  g_autofree char *in0 = fixture ("vit-tiny", "input0.png");
-  g_autofree char *in1 = fixture ("vit-tiny", "input1.png");
-  g_autofree char *in2 = fixture ("vit-tiny", "input2.png");
-  g_auto(Run) r = { 0 };
+  g_autofree char *model = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *expected = ls_test_fixture ("vit-tiny", "expected.safetensors", NULL);
+  g_autofree char *in0 = ls_test_fixture ("vit-tiny", "input0.png", NULL);
+  g_autofree char *in1 = ls_test_fixture ("vit-tiny", "input1.png", NULL);
+  g_autofree char *in2 = ls_test_fixture ("vit-tiny", "input2.png", NULL);
+  g_auto(LsTestRun) r = { 0 };
 
-  cli (&r, "classify", "--json", "--model", model, in0, in1, in2, NULL);
+  ls_test_run_cli (&r, "classify", "--json", "--model", model, in0, in1, in2, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr(LsSafetensors) st = ls_safetensors_open (expected, NULL);
   const LsTensorView *logits = ls_safetensors_lookup (st, "logits");
@@ -191,8 +146,8 @@ test_classify_images (void)
     }
 
   /* Plain text: one block per input with --top lines. */
-  g_auto(Run) t = { 0 };
-  cli (&t, "classify", "--top", "2", "--model", model, in0, NULL);
+  g_auto(LsTestRun) t = { 0 };
+  ls_test_run_cli (&t, "classify", "--top", "2", "--model", model, in0, NULL);
   g_assert_cmpint (t.status, ==, 0);
   g_auto(GStrv) lines = g_strsplit (t.out, "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 4); /* name, 2 labels, "" */
@@ -203,17 +158,17 @@ test_classify_images (void)
 static void
 test_dump_tensors (void)
 {
-  g_autofree char *model = fixture ("vit-tiny", NULL);
-  g_autofree char *expected = fixture ("vit-tiny", "expected.safetensors");
+  g_autofree char *model = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *expected = ls_test_fixture ("vit-tiny", "expected.safetensors", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("leafscope-cli-XXXXXX", &error);
   g_autofree char *dump = g_build_filename (tmp, "dump.safetensors", NULL);
   g_autofree char *pv0 = g_strdup_printf ("%s:pixel_values.0", expected);
   g_autofree char *pv1 = g_strdup_printf ("%s:pixel_values.1", expected);
   g_autofree char *pv2 = g_strdup_printf ("%s:pixel_values.2", expected);
-  g_auto(Run) r = { 0 };
+  g_auto(LsTestRun) r = { 0 };
 
-  cli (&r, "classify", "--model", model, "--dump-tensors", dump, "--pixel-values", pv0,
+  ls_test_run_cli (&r, "classify", "--model", model, "--dump-tensors", dump, "--pixel-values", pv0,
        "--pixel-values", pv1, "--pixel-values", pv2, NULL);
   g_assert_cmpint (r.status, ==, 0);
 
@@ -246,14 +201,14 @@ test_dump_tensors (void)
 static void
 test_heatmap_out (void)
 {
-  g_autofree char *model = fixture ("vit-tiny", NULL);
-  g_autofree char *in0 = fixture ("vit-tiny", "input0.png");
+  g_autofree char *model = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *in0 = ls_test_fixture ("vit-tiny", "input0.png", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("leafscope-cli-XXXXXX", &error);
   g_autofree char *png = g_build_filename (tmp, "overlay.png", NULL);
-  g_auto(Run) r = { 0 };
+  g_auto(LsTestRun) r = { 0 };
 
-  cli (&r, "classify", "--model", model, "--heatmap-out", png, in0, NULL);
+  ls_test_run_cli (&r, "classify", "--model", model, "--heatmap-out", png, in0, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr(GdkPixbuf) overlay = gdk_pixbuf_new_from_file (png, &error);
   g_assert_no_error (error);
@@ -283,43 +238,43 @@ test_heatmap_out (void)
 static void
 test_errors (void)
 {
-  g_autofree char *model = fixture ("vit-tiny", NULL);
+  g_autofree char *model = ls_test_fixture ("vit-tiny", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("leafscope-cli-XXXXXX", &error);
   g_autofree char *text = g_build_filename (tmp, "leaf.jpg", NULL);
   g_file_set_contents (text, "not a photo\n", -1, &error);
 
-  g_auto(Run) a = { 0 };
-  cli (&a, "classify", "--model", model, text, NULL);
+  g_auto(LsTestRun) a = { 0 };
+  ls_test_run_cli (&a, "classify", "--model", model, text, NULL);
   assert_one_error_line (&a, text);
   g_assert_nonnull (strstr (a.err, "not an image"));
 
   g_autofree char *missing = g_build_filename (tmp, "no-such-model", NULL);
-  g_auto(Run) b = { 0 };
-  cli (&b, "classify", "--model", missing, text, NULL);
+  g_auto(LsTestRun) b = { 0 };
+  ls_test_run_cli (&b, "classify", "--model", missing, text, NULL);
   assert_one_error_line (&b, missing);
 
-  g_auto(Run) c = { 0 };
-  cli (&c, "evaluate", "--model", model, missing, NULL);
+  g_auto(LsTestRun) c = { 0 };
+  ls_test_run_cli (&c, "evaluate", "--model", model, missing, NULL);
   assert_one_error_line (&c, missing);
 
-  g_auto(Run) d = { 0 };
-  cli (&d, "inspect", "--model", missing, NULL);
+  g_auto(LsTestRun) d = { 0 };
+  ls_test_run_cli (&d, "inspect", "--model", missing, NULL);
   assert_one_error_line (&d, missing);
 
-  g_auto(Run) e = { 0 };
-  cli (&e, "classify", "--model", model, "--pixel-values", "nofile.safetensors", NULL);
+  g_auto(LsTestRun) e = { 0 };
+  ls_test_run_cli (&e, "classify", "--model", model, "--pixel-values", "nofile.safetensors", NULL);
   assert_one_error_line (&e, "FILE.safetensors:TENSOR");
 
-  g_auto(Run) f = { 0 };
-  cli (&f, "classify", "--model", model, NULL);
+  g_auto(LsTestRun) f = { 0 };
+  ls_test_run_cli (&f, "classify", "--model", model, NULL);
   assert_one_error_line (&f, "IMAGE");
 
   /* A folder that is not a label of the model. */
   g_autofree char *odd = g_build_filename (tmp, "mildew", NULL);
   g_mkdir (odd, 0700);
-  g_auto(Run) h = { 0 };
-  cli (&h, "evaluate", "--model", model, tmp, NULL);
+  g_auto(LsTestRun) h = { 0 };
+  ls_test_run_cli (&h, "evaluate", "--model", model, tmp, NULL);
   assert_one_error_line (&h, "mildew");
 
   g_rmdir (odd);
@@ -331,7 +286,7 @@ test_errors (void)
 static void
 test_evaluate_small (void)
 {
-  g_autofree char *model = fixture ("vit-tiny", NULL);
+  g_autofree char *model = ls_test_fixture ("vit-tiny", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("leafscope-cli-XXXXXX", &error);
   const char *labels[] = { "angular_leaf_spot", "bean_rust", "healthy" };
@@ -343,7 +298,7 @@ test_evaluate_small (void)
       for (int k = 0; k < 3; k++)
         {
           g_autofree char *src_name = g_strdup_printf ("input%d.png", (i + k) % 3);
-          g_autofree char *src = fixture ("vit-tiny", src_name);
+          g_autofree char *src = ls_test_fixture ("vit-tiny", src_name, NULL);
           g_autofree char *data = NULL;
           gsize len;
           g_file_get_contents (src, &data, &len, NULL);
@@ -355,8 +310,8 @@ test_evaluate_small (void)
       g_ptr_array_add (made, sub);
     }
 
-  g_auto(Run) r = { 0 };
-  cli (&r, "evaluate", "--json", "--model", model, tmp, NULL);
+  g_auto(LsTestRun) r = { 0 };
+  ls_test_run_cli (&r, "evaluate", "--json", "--model", model, tmp, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *root = parse_object (parser, r.out);
@@ -406,9 +361,9 @@ test_evaluate_small (void)
 static void
 test_inspect (void)
 {
-  g_autofree char *model = fixture ("vit-tiny", NULL);
-  g_auto(Run) r = { 0 };
-  cli (&r, "inspect", "--model", model, NULL);
+  g_autofree char *model = ls_test_fixture ("vit-tiny", NULL);
+  g_auto(LsTestRun) r = { 0 };
+  ls_test_run_cli (&r, "inspect", "--model", model, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "ViTForImageClassification"));
   /* 48291 parameters: counted from the fixture's config (embeddings 48*192
@@ -437,8 +392,8 @@ test_evaluate_beans (void)
       g_test_skip ("LEAFSCOPE_SHARED has no datasets/beans/validation and models/leaf-vit");
       return;
     }
-  g_auto(Run) r = { 0 };
-  cli (&r, "evaluate", "--json", "--model", model, dataset, NULL);
+  g_auto(LsTestRun) r = { 0 };
+  ls_test_run_cli (&r, "evaluate", "--json", "--model", model, dataset, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *root = parse_object (parser, r.out);

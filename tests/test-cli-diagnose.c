@@ -8,51 +8,7 @@
 #include <unistd.h>
 
 #include "diagnose.h"
-
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-cli (Run *r, ...)
-{
-  const char *exe = g_getenv ("LEAFSCOPE_CLI");
-  g_assert_nonnull (exe);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) exe);
-  va_list args;
-  va_start (args, r);
-  const char *a;
-  while ((a = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  g_autoptr(GError) error = NULL;
-  int wait_status = 0;
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                &r->out, &r->err, &wait_status, &error);
-  g_assert_no_error (error);
-  r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
-}
-
-static char *
-fixture (const char *a, const char *b)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, a, b, NULL);
-}
+#include "test-util.h"
 
 /* A folder: two fixture photos (one in a subfolder) and a broken "photo". */
 static char *
@@ -63,8 +19,8 @@ make_photo_folder (void)
   g_assert_no_error (error);
   g_autofree char *sub = g_build_filename (dir, "sub", NULL);
   g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
-  g_autofree char *in0 = fixture ("vit-tiny", "input0.png");
-  g_autofree char *in1 = fixture ("vit-tiny", "input1.png");
+  g_autofree char *in0 = ls_test_fixture ("vit-tiny", "input0.png", NULL);
+  g_autofree char *in1 = ls_test_fixture ("vit-tiny", "input1.png", NULL);
   g_autofree char *a = g_build_filename (dir, "a.png", NULL);
   g_autofree char *b = g_build_filename (sub, "b.png", NULL);
   g_autofree char *bad = g_build_filename (dir, "c.jpg", NULL);
@@ -77,31 +33,13 @@ make_photo_folder (void)
 }
 
 static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static void
 test_json_matches_engine (void)
 {
-  g_autofree char *vit = fixture ("vit-tiny", NULL);
-  g_autofree char *photo = fixture ("vit-tiny", "input1.png");
-  g_auto(Run) r = { 0 };
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *photo = ls_test_fixture ("vit-tiny", "input1.png", NULL);
+  g_auto(LsTestRun) r = { 0 };
 
-  cli (&r, "diagnose", "-q", "--vision-model", vit, "--no-describe", "--format", "json",
+  ls_test_run_cli (&r, "diagnose", "-q", "--vision-model", vit, "--no-describe", "--format", "json",
        photo, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.err, ==, "");
@@ -143,12 +81,12 @@ test_json_matches_engine (void)
 static void
 test_folder_with_bad_file (void)
 {
-  g_autofree char *vit = fixture ("vit-tiny", NULL);
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
   g_autofree char *dir = make_photo_folder ();
   g_autofree char *heatmaps = g_build_filename (dir, "heatmaps", NULL);
-  g_auto(Run) r = { 0 };
+  g_auto(LsTestRun) r = { 0 };
 
-  cli (&r, "diagnose", "--vision-model", vit, "--no-describe", "--format", "json",
+  ls_test_run_cli (&r, "diagnose", "--vision-model", vit, "--no-describe", "--format", "json",
        "--heatmap-dir", heatmaps, dir, NULL);
   /* The broken file is reported, the others diagnosed, the status is 1. */
   g_assert_cmpint (r.status, ==, 1);
@@ -173,24 +111,24 @@ test_folder_with_bad_file (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(LsImage) overlay = ls_image_load (hm_a, &error);
   g_assert_no_error (error);
-  g_autofree char *in0 = fixture ("vit-tiny", "input0.png");
+  g_autofree char *in0 = ls_test_fixture ("vit-tiny", "input0.png", NULL);
   g_autoptr(LsImage) photo = ls_image_load (in0, &error);
   g_assert_cmpint (overlay->width, ==, photo->width);
   g_assert_cmpint (overlay->height, ==, photo->height);
   g_assert_true (g_file_test (hm_b, G_FILE_TEST_EXISTS));
 
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 static void
 test_csv_and_text (void)
 {
-  g_autofree char *vit = fixture ("vit-tiny", NULL);
-  g_autofree char *in0 = fixture ("vit-tiny", "input0.png");
-  g_autofree char *in2 = fixture ("vit-tiny", "input2.png");
-  g_auto(Run) csv = { 0 };
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *in0 = ls_test_fixture ("vit-tiny", "input0.png", NULL);
+  g_autofree char *in2 = ls_test_fixture ("vit-tiny", "input2.png", NULL);
+  g_auto(LsTestRun) csv = { 0 };
 
-  cli (&csv, "diagnose", "-q", "--vision-model", vit, "--no-describe", "--format", "csv",
+  ls_test_run_cli (&csv, "diagnose", "-q", "--vision-model", vit, "--no-describe", "--format", "csv",
        in0, in2, NULL);
   g_assert_cmpint (csv.status, ==, 0);
   g_auto(GStrv) lines = g_strsplit (csv.out, "\n", -1);
@@ -201,8 +139,8 @@ test_csv_and_text (void)
   g_assert_cmpuint (g_strv_length (row), ==, g_strv_length (header));
   g_assert_cmpstr (row[0], ==, in2);
 
-  g_auto(Run) text = { 0 };
-  cli (&text, "diagnose", "-q", "--vision-model", vit, "--no-describe", in0, NULL);
+  g_auto(LsTestRun) text = { 0 };
+  ls_test_run_cli (&text, "diagnose", "-q", "--vision-model", vit, "--no-describe", in0, NULL);
   g_assert_cmpint (text.status, ==, 0);
   g_assert_true (g_str_has_prefix (text.out, in0));
   g_assert_nonnull (strstr (text.out, "affected area"));
@@ -211,23 +149,23 @@ test_csv_and_text (void)
 static void
 test_describe (void)
 {
-  g_autofree char *vit = fixture ("vit-tiny", NULL);
-  g_autofree char *photo = fixture ("vit-tiny", "input0.png");
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *photo = ls_test_fixture ("vit-tiny", "input0.png", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("leafscope-cli-text-XXXXXX", &error);
   g_assert_no_error (error);
   const char *files[] = { "config.json", "model.safetensors", "vocab.json", "merges.txt" };
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     {
-      g_autofree char *from = fixture ("gpt2-tiny", files[i]);
+      g_autofree char *from = ls_test_fixture ("gpt2-tiny", files[i], NULL);
       g_autofree char *to = g_build_filename (dir, files[i], NULL);
       g_assert_cmpint (symlink (from, to), ==, 0);
     }
   g_autofree char *prompt = g_build_filename (dir, "leafscope-prompt.json", NULL);
   g_assert_true (g_file_set_contents (prompt, "{\"template\": \"{language} {label}:\", \"max_new_tokens\": 12}", -1, NULL));
 
-  g_auto(Run) r = { 0 };
-  cli (&r, "diagnose", "-q", "--vision-model", vit, "--text-model", dir, "--language", "pt_BR",
+  g_auto(LsTestRun) r = { 0 };
+  ls_test_run_cli (&r, "diagnose", "-q", "--vision-model", vit, "--text-model", dir, "--language", "pt_BR",
        "--format", "json", photo, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -240,8 +178,8 @@ test_describe (void)
                      json_object_get_double_member (seconds, "last_token"));
 
   /* The same description, streamed in text mode. */
-  g_auto(Run) t = { 0 };
-  cli (&t, "diagnose", "-q", "--vision-model", vit, "--text-model", dir, "--language", "pt_BR",
+  g_auto(LsTestRun) t = { 0 };
+  ls_test_run_cli (&t, "diagnose", "-q", "--vision-model", vit, "--text-model", dir, "--language", "pt_BR",
        photo, NULL);
   g_assert_cmpint (t.status, ==, 0);
   g_autofree char *line = g_strdup_printf ("\n  %s\n", json_object_get_string_member (o, "description"));
@@ -261,16 +199,16 @@ test_describe (void)
 static void
 test_default_text_model_absent (void)
 {
-  g_autofree char *vit = fixture ("vit-tiny", NULL);
-  g_autofree char *photo = fixture ("vit-tiny", "input0.png");
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *photo = ls_test_fixture ("vit-tiny", "input0.png", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *empty = g_dir_make_tmp ("leafscope-cli-data-XXXXXX", &error);
   g_assert_no_error (error);
   g_autofree char *saved = g_strdup (g_getenv ("LEAFSCOPE_DATA_DIR"));
 
   g_setenv ("LEAFSCOPE_DATA_DIR", empty, TRUE);
-  g_auto(Run) r = { 0 };
-  cli (&r, "diagnose", "--vision-model", vit, "--format", "json", photo, NULL);
+  g_auto(LsTestRun) r = { 0 };
+  ls_test_run_cli (&r, "diagnose", "--vision-model", vit, "--format", "json", photo, NULL);
   if (saved != NULL)
     g_setenv ("LEAFSCOPE_DATA_DIR", saved, TRUE);
   else
@@ -288,8 +226,8 @@ test_default_text_model_absent (void)
 static void
 test_errors (void)
 {
-  g_autofree char *vit = fixture ("vit-tiny", NULL);
-  g_autofree char *photo = fixture ("vit-tiny", "input0.png");
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *photo = ls_test_fixture ("vit-tiny", "input0.png", NULL);
   const char *cases[][2] = {
     { "--language", "fr" },
     { "--format", "xml" },
@@ -297,25 +235,25 @@ test_errors (void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(Run) r = { 0 };
-      cli (&r, "diagnose", "--vision-model", vit, "--no-describe", cases[i][0], cases[i][1], photo, NULL);
+      g_auto(LsTestRun) r = { 0 };
+      ls_test_run_cli (&r, "diagnose", "--vision-model", vit, "--no-describe", cases[i][0], cases[i][1], photo, NULL);
       g_assert_cmpint (r.status, ==, 2);
       g_assert_true (g_str_has_prefix (r.err, "leafscope-cli: error: "));
       g_assert_nonnull (strstr (r.err, cases[i][0]));
     }
 
-  g_auto(Run) missing = { 0 };
-  cli (&missing, "diagnose", "--vision-model", vit, "--no-describe", "/nonexistent/leaf.jpg", NULL);
+  g_auto(LsTestRun) missing = { 0 };
+  ls_test_run_cli (&missing, "diagnose", "--vision-model", vit, "--no-describe", "/nonexistent/leaf.jpg", NULL);
   g_assert_cmpint (missing.status, ==, 2);
   g_assert_cmpstr (missing.err, ==, "leafscope-cli: error: /nonexistent/leaf.jpg: no such file or folder\n");
 
-  g_auto(Run) model = { 0 };
-  cli (&model, "diagnose", "--vision-model", "/nonexistent/model", "--no-describe", photo, NULL);
+  g_auto(LsTestRun) model = { 0 };
+  ls_test_run_cli (&model, "diagnose", "--vision-model", "/nonexistent/model", "--no-describe", photo, NULL);
   g_assert_cmpint (model.status, ==, 2);
   g_assert_nonnull (strstr (model.err, "/nonexistent/model"));
 
-  g_auto(Run) none = { 0 };
-  cli (&none, "diagnose", NULL);
+  g_auto(LsTestRun) none = { 0 };
+  ls_test_run_cli (&none, "diagnose", NULL);
   g_assert_cmpint (none.status, ==, 2);
 }
 

@@ -2,22 +2,15 @@
  * hostile inputs. */
 #include "config.h"
 #include "ls-error.h"
+#include "test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
-static char *
-fixture_dir (const char *name)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, name, NULL);
-}
-
 static void
 test_vit_tiny (void)
 {
-  g_autofree char *dir = fixture_dir ("vit-tiny");
+  g_autofree char *dir = ls_test_fixture ("vit-tiny", NULL);
   g_autoptr(GError) error = NULL;
   LsModelConfig c;
 
@@ -62,7 +55,7 @@ test_vit_variants (void)
   const char *names[] = { "vit-tiny-f16", "vit-tiny-bf16" };
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autofree char *dir = fixture_dir (names[i]);
+      g_autofree char *dir = ls_test_fixture (names[i], NULL);
       g_autoptr(GError) error = NULL;
       LsModelConfig c;
       g_assert_true (ls_model_config_load (&c, dir, &error));
@@ -79,7 +72,7 @@ test_gpt2_tiny (void)
   const char *names[] = { "gpt2-tiny", "gpt2-tiny-legacy-layout" };
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autofree char *dir = fixture_dir (names[i]);
+      g_autofree char *dir = ls_test_fixture (names[i], NULL);
       g_autoptr(GError) error = NULL;
       LsModelConfig c;
       g_assert_true (ls_model_config_load (&c, dir, &error));
@@ -108,7 +101,7 @@ test_gpt2_tiny (void)
 static void
 test_vit_gpt2_tiny (void)
 {
-  g_autofree char *dir = fixture_dir ("vit-gpt2-tiny");
+  g_autofree char *dir = ls_test_fixture ("vit-gpt2-tiny", NULL);
   g_autoptr(GError) error = NULL;
   LsModelConfig c;
 

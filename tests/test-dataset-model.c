@@ -2,6 +2,7 @@
  * evaluation (accuracy, confusion matrix, cell membership). */
 #include "leafscope-dataset-model.h"
 #include "leafscope-evaluation.h"
+#include "test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -13,22 +14,6 @@ touch (const char *root, const char *rel)
   g_autofree char *dir = g_path_get_dirname (path);
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   g_assert_true (g_file_set_contents (path, "x", 1, NULL));
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_remove (child);
-    }
-  g_rmdir (path);
 }
 
 static char *
@@ -89,7 +74,7 @@ test_class_layout (void)
   g_assert_cmpuint (leafscope_dataset_model_count (model, "", "bean_rust"), ==, 1);
   g_assert_cmpuint (leafscope_dataset_model_count (model, NULL, NULL), ==, 4);
   g_assert_cmpuint (leafscope_dataset_model_count (model, "train", NULL), ==, 0);
-  remove_tree (root);
+  ls_test_remove_tree (root);
 }
 
 static void
@@ -135,7 +120,7 @@ test_split_layout (void)
     g_assert_cmpstr (leafscope_dataset_item_get_class_name (item), ==, "angular_leaf_spot");
     g_assert_cmpuint (leafscope_dataset_item_get_index (item), ==, 0);
   }
-  remove_tree (root);
+  ls_test_remove_tree (root);
 }
 
 static void
@@ -157,7 +142,7 @@ test_errors (void)
   model = leafscope_dataset_model_new_for_folder (file, NULL, &error);
   g_assert_null (model);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
-  remove_tree (root);
+  ls_test_remove_tree (root);
 }
 
 static void
@@ -220,7 +205,7 @@ test_evaluation (void)
     g_assert_true (leafscope_evaluation_item_in_cell (ev, a2, 0, 1));
     g_assert_false (leafscope_evaluation_item_in_cell (ev, a2, 0, 0));
   }
-  remove_tree (root);
+  ls_test_remove_tree (root);
 }
 
 static void
@@ -240,7 +225,7 @@ test_evaluation_failures (void)
   g_assert_cmpuint (leafscope_evaluation_get_n_failed (ev), ==, 1);
   /* Failures are not counted as wrong answers. */
   g_assert_cmpfloat (leafscope_evaluation_get_accuracy (ev), ==, 1.0);
-  remove_tree (root);
+  ls_test_remove_tree (root);
 }
 
 int

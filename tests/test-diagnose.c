@@ -10,20 +10,13 @@
 #include "ls-error.h"
 #include "prompt.h"
 #include "vit.h"
-
-static char *
-fixture (const char *name)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, name, NULL);
-}
+#include "test-util.h"
 
 static void
 test_classify_matches_forward (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = fixture ("vit-tiny");
+  g_autofree char *dir = ls_test_fixture ("vit-tiny", NULL);
   g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (dir, NULL, &error);
   g_assert_no_error (error);
   g_assert_false (ls_diagnoser_has_text_model (diagnoser));
@@ -98,7 +91,7 @@ static void
 test_classify_cancelled (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = fixture ("vit-tiny");
+  g_autofree char *dir = ls_test_fixture ("vit-tiny", NULL);
   g_autofree char *path = g_build_filename (dir, "input1.png", NULL);
   g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (dir, NULL, &error);
   g_autoptr(LsImage) image = ls_image_load (path, &error);
@@ -115,7 +108,7 @@ static void
 test_no_text_model (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = fixture ("vit-tiny");
+  g_autofree char *dir = ls_test_fixture ("vit-tiny", NULL);
   g_autofree char *path = g_build_filename (dir, "input0.png", NULL);
   g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (dir, NULL, &error);
   g_autoptr(LsImage) image = ls_image_load (path, &error);
@@ -138,7 +131,7 @@ static void
 test_bad_models (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *gpt2 = fixture ("gpt2-tiny");
+  g_autofree char *gpt2 = ls_test_fixture ("gpt2-tiny", NULL);
   g_autoptr(LsDiagnoser) none = ls_diagnoser_new (gpt2, NULL, &error);
   g_assert_null (none);
   g_assert_nonnull (error);
@@ -175,7 +168,7 @@ static LsDiagnosis *
 classify_fixture (LsDiagnoser *diagnoser)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = fixture ("vit-tiny");
+  g_autofree char *dir = ls_test_fixture ("vit-tiny", NULL);
   g_autofree char *path = g_build_filename (dir, "input1.png", NULL);
   g_autoptr(LsImage) image = ls_image_load (path, &error);
   g_assert_no_error (error);
@@ -207,7 +200,7 @@ static char *
 make_text_model (const char *prompt_json)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *gpt2 = fixture ("gpt2-tiny");
+  g_autofree char *gpt2 = ls_test_fixture ("gpt2-tiny", NULL);
   char *dir = g_dir_make_tmp ("leafscope-diagnose-XXXXXX", &error);
   g_assert_no_error (error);
   const char *files[] = { "config.json", "model.safetensors", "vocab.json", "merges.txt" };
@@ -239,7 +232,7 @@ static void
 test_describe_streams (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *vit = fixture ("vit-tiny");
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
   /* gpt2-tiny's context (128) is too short for the plain prompt: a short
    * template instead. */
   g_autofree char *gpt2 = make_text_model ("{\"template\": \"{language} {label}:\"}");
@@ -283,8 +276,8 @@ static void
 test_describe_template_and_stop (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *vit = fixture ("vit-tiny");
-  g_autofree char *gpt2 = fixture ("gpt2-tiny");
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *gpt2 = ls_test_fixture ("gpt2-tiny", NULL);
 
   /* First the unstopped text for the template's prompt. */
   g_autofree char *plain_dir = make_text_model ("{\"format\": 1, \"template\": \"{label}: {confidence}%\\n\", "
@@ -337,7 +330,7 @@ static void
 test_describe_cancelled (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *vit = fixture ("vit-tiny");
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
   g_autofree char *gpt2 = make_text_model ("{\"template\": \"{label}\"}");
   g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (vit, gpt2, &error);
   g_assert_no_error (error);
@@ -371,7 +364,7 @@ static void
 test_generation_defaults (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *vit = fixture ("vit-tiny");
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
   g_autofree char *dir = make_text_model ("{\"template\": \"{label}\", \"max_new_tokens\": 77, "
                                           "\"stop\": [\"<|findings|>\"]}");
   g_autofree char *config = g_build_filename (dir, "generation_config.json", NULL);
@@ -416,8 +409,8 @@ static void
 test_captioner_refused (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *vit = fixture ("vit-tiny");
-  g_autofree char *captioner = fixture ("vit-gpt2-tiny");
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *captioner = ls_test_fixture ("vit-gpt2-tiny", NULL);
   g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (vit, captioner, &error);
   g_assert_null (diagnoser);
   g_assert_error (error, LS_ERROR, LS_ERROR_UNSUPPORTED);

@@ -9,21 +9,14 @@
 #include "generate.h"
 #include "ls-error.h"
 #include "sampler.h"
-
-static char *
-fixture_path (const char *model, const char *file)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, model, file, NULL);
-}
+#include "test-util.h"
 
 /* Copies fixture file @file of @model into @dir. */
 static void
 copy_fixture (const char *model, const char *file, const char *dir)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *src = fixture_path (model, file);
+  g_autofree char *src = ls_test_fixture (model, file, NULL);
   g_autofree char *dst = g_build_filename (dir, file, NULL);
   g_autofree char *data = NULL;
   gsize len = 0;
@@ -36,7 +29,7 @@ static LsLanguageModel *
 load_model (const char *model)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = fixture_path (model, NULL);
+  g_autofree char *dir = ls_test_fixture (model, NULL);
   LsLanguageModel *lm = ls_language_model_load (dir, &error);
   g_assert_no_error (error);
   g_assert_nonnull (lm);
@@ -47,7 +40,7 @@ static JsonParser *
 load_expected (const char *model)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = fixture_path (model, "expected.json");
+  g_autofree char *path = ls_test_fixture (model, "expected.json", NULL);
   JsonParser *parser = json_parser_new ();
   json_parser_load_from_file (parser, path, &error);
   g_assert_no_error (error);

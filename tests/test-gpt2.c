@@ -11,6 +11,7 @@
 #include "ls-error.h"
 #include "ops.h"
 #include "safetensors.h"
+#include "test-util.h"
 
 typedef struct {
   LsModelConfig config;
@@ -21,21 +22,13 @@ typedef struct {
   JsonArray    *prompts;
 } Fixture;
 
-static char *
-fixture_path (const char *model, const char *file)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, model, file, NULL);
-}
-
 static void
 fixture_open (Fixture *f, const char *model)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = fixture_path (model, NULL);
-  g_autofree char *expected = fixture_path (model, "expected.safetensors");
-  g_autofree char *json = fixture_path (model, "expected.json");
+  g_autofree char *dir = ls_test_fixture (model, NULL);
+  g_autofree char *expected = ls_test_fixture (model, "expected.safetensors", NULL);
+  g_autofree char *json = ls_test_fixture (model, "expected.json", NULL);
 
   memset (f, 0, sizeof *f);
   g_assert_true (ls_model_config_load (&f->config, dir, &error));
@@ -285,7 +278,7 @@ static void
 test_shape_mismatch (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = fixture_path ("gpt2-tiny", NULL);
+  g_autofree char *dir = ls_test_fixture ("gpt2-tiny", NULL);
   LsModelConfig config;
   g_assert_true (ls_model_config_load (&config, dir, &error));
   g_autoptr(LsCheckpoint) ckpt = ls_checkpoint_open (dir, &error);
@@ -338,7 +331,7 @@ static void
 write_rounded (const char *dir, LsDtype dtype, LsDtype round_through)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *src = fixture_path ("gpt2-tiny", "model.safetensors");
+  g_autofree char *src = ls_test_fixture ("gpt2-tiny", "model.safetensors", NULL);
   g_autoptr(LsSafetensors) st = ls_safetensors_open (src, &error);
   g_assert_no_error (error);
   guint n = ls_safetensors_get_n_tensors (st);
@@ -388,7 +381,7 @@ logits_of_dir (const char *dir, const int *ids, int n, int vocab)
 {
   g_autoptr(GError) error = NULL;
   LsModelConfig config;
-  g_autofree char *fixture = fixture_path ("gpt2-tiny", NULL);
+  g_autofree char *fixture = ls_test_fixture ("gpt2-tiny", NULL);
   g_assert_true (ls_model_config_load (&config, fixture, &error));
   g_autoptr(LsCheckpoint) ckpt = ls_checkpoint_open (dir, &error);
   g_assert_no_error (error);

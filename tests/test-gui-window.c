@@ -13,6 +13,7 @@
 #include "leafscope-preferences.h"
 #include "leafscope-photo-view.h"
 #include "diagnose.h"
+#include "test-util.h"
 
 #include <glib/gstdio.h>
 #include <glib/gi18n.h>
@@ -44,12 +45,6 @@ static void
 screenshot (const char *name)
 {
   screenshot_of (GTK_WINDOW (window), name);
-}
-
-static char *
-fixture (const char *rel)
-{
-  return g_build_filename (g_getenv ("LEAFSCOPE_FIXTURES"), rel, NULL);
 }
 
 static gboolean
@@ -97,7 +92,7 @@ test_diagnose (void)
 {
   LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
   const char *photo_env = g_getenv ("LEAFSCOPE_SCREENSHOT_PHOTO");
-  g_autofree char *path = photo_env ? g_strdup (photo_env) : fixture ("vit-tiny/input0.png");
+  g_autofree char *path = photo_env ? g_strdup (photo_env) : ls_test_fixture ("vit-tiny/input0.png", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(LsDiagnoser) engine = NULL;
   g_autoptr(LsImage) image = NULL;
@@ -278,9 +273,9 @@ static void
 test_several_photos (void)
 {
   LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
-  g_autofree char *p0 = fixture ("vit-tiny/input0.png");
-  g_autofree char *p1 = fixture ("vit-tiny/input1.png");
-  g_autofree char *p2 = fixture ("vit-tiny/input2.png");
+  g_autofree char *p0 = ls_test_fixture ("vit-tiny/input0.png", NULL);
+  g_autofree char *p1 = ls_test_fixture ("vit-tiny/input1.png", NULL);
+  g_autofree char *p2 = ls_test_fixture ("vit-tiny/input2.png", NULL);
   GFile *files[3];
   g_autoptr(LsDiagnoser) engine = ls_diagnoser_new (vision_dir, NULL, NULL);
   g_autoptr(LsImage) image = ls_image_load (p1, NULL);
@@ -314,7 +309,7 @@ static void
 test_paste (void)
 {
   LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
-  g_autofree char *path = fixture ("vit-tiny/input2.png");
+  g_autofree char *path = ls_test_fixture ("vit-tiny/input2.png", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (path, &error);
   g_autoptr(LsDiagnoser) engine = ls_diagnoser_new (vision_dir, NULL, NULL);
@@ -339,7 +334,7 @@ test_bad_models (void)
   LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
   GSettings *settings = leafscope_application_get_settings (app);
   g_autofree char *missing = g_build_filename (tmpdir, "no-such-model", NULL);
-  g_autofree char *p0 = fixture ("vit-tiny/input0.png");
+  g_autofree char *p0 = ls_test_fixture ("vit-tiny/input0.png", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (p0);
   g_autofree char *text = NULL;
 
@@ -383,7 +378,7 @@ evaluation_done (gpointer data)
 static void
 copy_fixture (const char *from, const char *class_name, const char *to)
 {
-  g_autofree char *src = fixture (from);
+  g_autofree char *src = ls_test_fixture (from, NULL);
   g_autofree char *dir = g_build_filename (tmpdir, "dataset", class_name, NULL);
   g_autofree char *dst = g_build_filename (dir, to, NULL);
   g_autofree char *data = NULL;
@@ -448,7 +443,7 @@ test_dataset (void)
   /* Thumbnails are decoded for the visible cells only. */
   if (dataset_env == NULL)
     {
-      g_autofree char *src = fixture ("vit-tiny/input0.png");
+      g_autofree char *src = ls_test_fixture ("vit-tiny/input0.png", NULL);
       g_autofree char *big = g_build_filename (tmpdir, "big", NULL);
       g_autofree char *dir = g_build_filename (big, "healthy", NULL);
       g_autofree char *data = NULL;
@@ -586,7 +581,7 @@ test_dataset (void)
   g_action_group_activate_action (G_ACTION_GROUP (window), "evaluate", NULL);
   g_assert_true (leafscope_dataset_view_get_evaluating (view));
   {
-    g_autofree char *p0 = fixture ("vit-tiny/input0.png");
+    g_autofree char *p0 = ls_test_fixture ("vit-tiny/input0.png", NULL);
     g_autoptr(GFile) file = g_file_new_for_path (p0);
     leafscope_window_open_files (window, &file, 1);
   }
@@ -680,22 +675,6 @@ test_actions_and_dialogs (void)
   test_spin (0.2);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_remove (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int argc, char *argv[])
 {
@@ -765,7 +744,7 @@ main (int argc, char *argv[])
   g_application_quit (G_APPLICATION (app));
   /* Shutdown joins the worker thread. */
   g_object_unref (app);
-  remove_tree (tmpdir);
+  ls_test_remove_tree (tmpdir);
   g_free (tmpdir);
   g_free (vision_dir);
   g_free (text_dir);

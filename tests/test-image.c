@@ -9,21 +9,14 @@
 #include "image.h"
 #include "ls-error.h"
 #include "safetensors.h"
-
-static char *
-fixture (const char *name)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, name, NULL);
-}
+#include "test-util.h"
 
 /* ---------------------------------------------------------- preprocessing */
 
 static void
 check_preprocess (const char *model, int index)
 {
-  g_autofree char *dir = fixture (model);
+  g_autofree char *dir = ls_test_fixture (model, NULL);
   g_autofree char *png_name = g_strdup_printf ("input%d.png", index);
   g_autofree char *png = g_build_filename (dir, png_name, NULL);
   g_autofree char *expected_path = g_build_filename (dir, "expected.safetensors", NULL);

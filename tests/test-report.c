@@ -3,6 +3,7 @@
 #include "leafscope-report.h"
 #include "heatmap.h"
 #include "leafscope-facts.h"
+#include "test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -134,19 +135,6 @@ make_tmpdir (void)
   return dir;
 }
 
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name (d)))
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (dir);
-}
-
 static guint
 count_entries (const char *dir)
 {
@@ -185,7 +173,7 @@ test_write_no_overwrite (void)
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "second");
   g_assert_cmpuint (count_entries (dir), ==, 1);
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 static void
@@ -217,7 +205,7 @@ test_write_atomic (void)
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "new!");
   g_assert_cmpuint (count_entries (dir), ==, 1);
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 static void
@@ -263,7 +251,7 @@ test_save_pair (void)
   g_assert_false (leafscope_report_save (&r, composite, png, FALSE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
   g_assert_false (g_file_test (png_path, G_FILE_TEST_EXISTS));
-  remove_tree (dir);
+  ls_test_remove_tree (dir);
 }
 
 static void

@@ -2,17 +2,10 @@
  * with odd padding and an unaligned data section, and hostile headers. */
 #include "safetensors.h"
 #include "ls-error.h"
+#include "test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
-
-static char *
-fixture_path (const char *folder, const char *file)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, folder, file, NULL);
-}
 
 /* 8-byte LE length + @header (+ @pad spaces) + @data_len bytes 0,1,2,... */
 static GBytes *
@@ -47,7 +40,7 @@ test_fixtures (void)
   };
   for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
     {
-      g_autofree char *path = fixture_path (cases[c].folder, "model.safetensors");
+      g_autofree char *path = ls_test_fixture (cases[c].folder, "model.safetensors", NULL);
       g_autoptr(GError) error = NULL;
       g_autoptr(LsSafetensors) st = ls_safetensors_open (path, &error);
       g_assert_no_error (error);
@@ -409,7 +402,7 @@ test_open_errors (void)
   g_clear_error (&error);
 
   /* A real fixture cut short. */
-  g_autofree char *fixture = fixture_path ("vit-tiny", "model.safetensors");
+  g_autofree char *fixture = ls_test_fixture ("vit-tiny", "model.safetensors", NULL);
   g_autofree char *contents = NULL;
   gsize len;
   g_assert_true (g_file_get_contents (fixture, &contents, &len, NULL));

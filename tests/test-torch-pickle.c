@@ -5,17 +5,10 @@
 #include "ls-error.h"
 #include "safetensors.h"
 #include "torch-pickle.h"
+#include "test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
-
-static char *
-fixture_path (const char *folder, const char *file)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, folder, file, NULL);
-}
 
 /* ---- a zip writer for hand-made archives ---- */
 
@@ -202,8 +195,8 @@ test_ordered_dict_metadata (void)
 static void
 compare_with_safetensors (const char *folder)
 {
-  g_autofree char *st_path = fixture_path (folder, "model.safetensors");
-  g_autofree char *pt_path = fixture_path (folder, "pytorch_model.bin");
+  g_autofree char *st_path = ls_test_fixture (folder, "model.safetensors", NULL);
+  g_autofree char *pt_path = ls_test_fixture (folder, "pytorch_model.bin", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(LsSafetensors) st = ls_safetensors_open (st_path, &error);
   g_assert_no_error (error);
@@ -255,7 +248,7 @@ static void
 test_checkpoint (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("ls-pt-XXXXXX", NULL);
-  g_autofree char *src = fixture_path ("vit-tiny-f16", "pytorch_model.bin");
+  g_autofree char *src = ls_test_fixture ("vit-tiny-f16", "pytorch_model.bin", NULL);
   g_autofree char *dst = g_build_filename (dir, "pytorch_model.bin", NULL);
   g_autofree char *contents = NULL;
   gsize len;
@@ -263,7 +256,7 @@ test_checkpoint (void)
   g_assert_true (g_file_get_contents (src, &contents, &len, NULL));
   g_assert_true (g_file_set_contents (dst, contents, len, NULL));
 
-  g_autofree char *st_dir = fixture_path ("vit-tiny-f16", "");
+  g_autofree char *st_dir = ls_test_fixture ("vit-tiny-f16", "", NULL);
   g_autoptr(LsCheckpoint) from_st = ls_checkpoint_open (st_dir, &error);
   g_assert_no_error (error);
   g_autoptr(LsCheckpoint) from_pt = ls_checkpoint_open (dir, &error);
@@ -288,7 +281,7 @@ test_checkpoint (void)
   g_clear_error (&error);
 
   /* vit-tiny F32 from the pickle: in place (aligned in the mapping). */
-  g_autofree char *src32 = fixture_path ("vit-tiny", "pytorch_model.bin");
+  g_autofree char *src32 = ls_test_fixture ("vit-tiny", "pytorch_model.bin", NULL);
   g_clear_pointer (&contents, g_free);
   g_assert_true (g_file_get_contents (src32, &contents, &len, NULL));
   g_assert_true (g_file_set_contents (dst, contents, len, NULL));

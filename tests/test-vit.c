@@ -8,14 +8,7 @@
 #include "ls-error.h"
 #include "safetensors.h"
 #include "vit.h"
-
-static char *
-fixture (const char *name)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  return g_build_filename (root, name, NULL);
-}
+#include "test-util.h"
 
 static const LsTensorView *
 expect_tensor (LsSafetensors *st, const char *name, gsize numel)
@@ -143,7 +136,7 @@ check_against_expected (const char *model_dir, const char *expected_dir)
 static void
 test_safetensors_f32 (void)
 {
-  g_autofree char *dir = fixture ("vit-tiny");
+  g_autofree char *dir = ls_test_fixture ("vit-tiny", NULL);
   check_against_expected (dir, dir);
 
   /* this one must carry the hidden states, or the check above was empty */
@@ -155,14 +148,14 @@ test_safetensors_f32 (void)
 static void
 test_safetensors_f16 (void)
 {
-  g_autofree char *dir = fixture ("vit-tiny-f16");
+  g_autofree char *dir = ls_test_fixture ("vit-tiny-f16", NULL);
   check_against_expected (dir, dir);
 }
 
 static void
 test_safetensors_bf16 (void)
 {
-  g_autofree char *dir = fixture ("vit-tiny-bf16");
+  g_autofree char *dir = ls_test_fixture ("vit-tiny-bf16", NULL);
   check_against_expected (dir, dir);
 }
 
@@ -180,19 +173,6 @@ copy_file (const char *from_dir, const char *to_dir, const char *name)
   g_assert_no_error (error);
 }
 
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (dir);
-}
-
 /* pytorch_model.bin alone (no safetensors beside it) gives the same. */
 static void
 test_pickle (void)
@@ -200,7 +180,7 @@ test_pickle (void)
   const char *variants[] = { "vit-tiny", "vit-tiny-f16" };
   for (gsize i = 0; i < G_N_ELEMENTS (variants); i++)
     {
-      g_autofree char *src = fixture (variants[i]);
+      g_autofree char *src = ls_test_fixture (variants[i], NULL);
       g_autoptr(GError) error = NULL;
       g_autofree char *tmp = g_dir_make_tmp ("leafscope-vit-XXXXXX", &error);
       g_assert_no_error (error);
@@ -208,7 +188,7 @@ test_pickle (void)
       copy_file (src, tmp, "config.json");
       copy_file (src, tmp, "preprocessor_config.json");
       check_against_expected (tmp, src);
-      remove_dir (tmp);
+      ls_test_remove_tree (tmp);
     }
 }
 
@@ -217,7 +197,7 @@ test_pickle (void)
 static void
 test_encoder (void)
 {
-  g_autofree char *dir = fixture ("vit-gpt2-tiny");
+  g_autofree char *dir = ls_test_fixture ("vit-gpt2-tiny", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(LsVit) vit = ls_vit_load (dir, &error);
   g_assert_no_error (error);
@@ -268,7 +248,7 @@ test_encoder (void)
 static char *
 doctored_model (const char *drop, const char *extra, const char *reshape)
 {
-  g_autofree char *src = fixture ("vit-tiny");
+  g_autofree char *src = ls_test_fixture ("vit-tiny", NULL);
   g_autofree char *weights = g_build_filename (src, "model.safetensors", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(LsSafetensors) st = ls_safetensors_open (weights, &error);
@@ -329,7 +309,7 @@ test_bad_checkpoints (void)
       g_assert_error (error, LS_ERROR, cases[i].code);
       g_test_message ("%s", error->message);
       g_assert_nonnull (strstr (error->message, cases[i].names));
-      remove_dir (dir);
+      ls_test_remove_tree (dir);
     }
 
   /* A pooler is tolerated and ignored. */
@@ -337,7 +317,7 @@ test_bad_checkpoints (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(LsVit) vit = ls_vit_load (dir, &error);
   g_assert_no_error (error);
-  remove_dir (dir);
+  ls_test_remove_tree (dir);
 
   /* A folder that is not a model. */
   g_autoptr(LsVit) none = ls_vit_load ("/nonexistent/leafscope", &error);
@@ -348,7 +328,7 @@ test_bad_checkpoints (void)
 static void
 test_cancel (void)
 {
-  g_autofree char *dir = fixture ("vit-tiny");
+  g_autofree char *dir = ls_test_fixture ("vit-tiny", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(LsVit) vit = ls_vit_load (dir, &error);
   g_assert_no_error (error);

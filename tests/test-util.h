@@ -1,0 +1,31 @@
+/* test-util.h: helpers shared by the test programs (GLib only). */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The path of a file below $LEAFSCOPE_FIXTURES: the NULL-terminated
+ * components are joined with g_build_filename().  Asserts the variable
+ * is set (meson sets it). */
+char *ls_test_fixture (const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+/* Removes @path and, for a directory, everything below it; symbolic
+ * links are removed, never followed. */
+void ls_test_remove_tree (const char *path);
+
+/* One run of leafscope-cli: its exit status (-1 when it did not exit)
+ * and what it wrote. */
+typedef struct {
+  int   status;
+  char *out;
+  char *err;
+} LsTestRun;
+
+void ls_test_run_clear (LsTestRun *r);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (LsTestRun, ls_test_run_clear)
+
+/* Runs $LEAFSCOPE_CLI with the NULL-terminated arguments into @r. */
+void ls_test_run_cli (LsTestRun *r, ...) G_GNUC_NULL_TERMINATED;
+
+G_END_DECLS
