@@ -45,17 +45,6 @@ load_model (const char *model_dir, GError **error)
 }
 
 static void
-print_json (JsonBuilder *builder)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_root (gen, root);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
-}
-
-static void
 add_float_array (JsonBuilder *b, const char *name, const float *values, int n)
 {
   json_builder_set_member_name (b, name);
@@ -475,7 +464,7 @@ ls_cli_classify (int argc, char **argv)
         }
       json_builder_end_array (b);
       json_builder_end_object (b);
-      print_json (b);
+      ls_cli_print_json (b, TRUE);
     }
   else
     for (int i = 0; i < n; i++)
@@ -739,7 +728,7 @@ ls_cli_evaluate (int argc, char **argv)
         }
       json_builder_end_array (b);
       json_builder_end_object (b);
-      print_json (b);
+      ls_cli_print_json (b, TRUE);
       return 0;
     }
 
@@ -949,7 +938,7 @@ ls_cli_inspect (int argc, char **argv)
       json_builder_set_member_name (b, "threads"); json_builder_add_int_value (b, blas_threads);
       json_builder_end_object (b);
       json_builder_end_object (b);
-      print_json (b);
+      ls_cli_print_json (b, TRUE);
       ls_model_config_clear (&config);
       return 0;
     }

@@ -51,3 +51,14 @@ ls_cli_default_model_dir (const char *name)
     data_dir = PKGDATADIR;
   return g_build_filename (data_dir, "models", name, NULL);
 }
+
+void
+ls_cli_print_json (JsonBuilder *builder, gboolean pretty)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  json_generator_set_pretty (gen, pretty);
+  json_generator_set_root (gen, root);
+  g_autofree char *text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}

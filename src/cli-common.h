@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,10 @@ gboolean ls_cli_parse     (const char   *command,
                            const GOptionEntry *entries,
                            int          *argc,
                            char       ***argv);
+/* Prints the object built in @builder on stdout, one line (or indented
+ * when @pretty), and a newline. */
+void  ls_cli_print_json   (JsonBuilder *builder,
+                           gboolean     pretty);
 /* Folder of a default model shipped in data/models (LEAFSCOPE_DATA_DIR when
  * set, else the installed data directory); newly allocated. */
 char *ls_cli_default_model_dir (const char *name);

@@ -280,12 +280,7 @@ print_json (Run *run, const char *path, const LsDiagnosis *d, const char *heatma
     }
   json_builder_end_object (b);
   json_builder_end_object (b);
-
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
+  ls_cli_print_json (b, FALSE);
 }
 
 static void
@@ -298,11 +293,7 @@ print_json_error (const char *path, const char *message)
   json_builder_set_member_name (b, "error");
   json_builder_add_string_value (b, message);
   json_builder_end_object (b);
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
+  ls_cli_print_json (b, FALSE);
 }
 
 static void

@@ -14,16 +14,6 @@
 /* ------------------------------------------------------------ helpers */
 
 static void
-print_json (JsonBuilder *builder)
-{
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  json_generator_set_root (gen, root);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
-}
-
-static void
 add_ids (JsonBuilder *b, const char *name, const int *ids, gsize n)
 {
   json_builder_set_member_name (b, name);
@@ -102,7 +92,7 @@ ls_cli_tokenize (int argc, char **argv)
       json_builder_begin_object (b);
       add_ids (b, "ids", (int *) ids->data, ids->len);
       json_builder_end_object (b);
-      print_json (b);
+      ls_cli_print_json (b, FALSE);
     }
   else
     {
@@ -150,7 +140,7 @@ ls_cli_detokenize (int argc, char **argv)
       json_builder_set_member_name (b, "text");
       json_builder_add_string_value (b, text);
       json_builder_end_object (b);
-      print_json (b);
+      ls_cli_print_json (b, FALSE);
     }
   else
     printf ("%s\n", text);
@@ -377,7 +367,7 @@ ls_cli_generate (int argc, char **argv)
       json_builder_add_string_value (b, text->str);
       add_stats (b, &stats);
       json_builder_end_object (b);
-      print_json (b);
+      ls_cli_print_json (b, FALSE);
     }
   else
     printf ("\n");
@@ -493,7 +483,7 @@ ls_cli_caption (int argc, char **argv)
       json_builder_add_string_value (b, text->str);
       add_stats (b, &stats);
       json_builder_end_object (b);
-      print_json (b);
+      ls_cli_print_json (b, FALSE);
     }
   else
     printf ("\n");
