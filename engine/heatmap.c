@@ -74,58 +74,117 @@ ls_heatmap_sample (const float *grid, int grid_w, int grid_h, int width, int hei
   return top + (bottom - top) * ty;
 }
 
+float
+ls_heatmap_alpha (float value, float opacity, float gamma)
+{
+  value = value > 0.0f ? (value < 1.0f ? value : 1.0f) : 0.0f;
+  opacity = opacity > 0.0f ? (opacity < 1.0f ? opacity : 1.0f) : 0.0f;
+  if (gamma <= 0.0f)
+    return opacity;
+  return opacity * powf (value, gamma);
+}
+
+/* Colour and alpha (in [0, 1]) for each of the 256 quantised values, so the
+ * per-pixel work is a lookup. */
+static void
+build_tables (LsColormap map, float opacity, float gamma, guint8 colour[256][3], float alpha[256])
+{
+  for (int i = 0; i < 256; i++)
+    {
+      colormap_entry (map, i, colour[i]);
+      alpha[i] = ls_heatmap_alpha ((float) i / 255.0f, opacity, gamma);
+    }
+}
+
+static inline int
+quantise (float v)
+{
+  v = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+  return (int) lroundf (v * 255.0f);
+}
+
 void
-ls_heatmap_render_into (const float *grid, int grid_w, int grid_h, LsColormap map,
-                        float opacity, guint8 *rgba, int width, int height, int stride)
+ls_heatmap_render_weighted_into (const float *grid, int grid_w, int grid_h, LsColormap map,
+                                 float opacity, float gamma, guint8 *rgba,
+                                 int width, int height, int stride)
 {
   guint8 table[256][3];
-  for (int i = 0; i < 256; i++)
-    colormap_entry (map, i, table[i]);
+  float alpha_f[256];
+  guint8 alpha[256];
 
-  opacity = opacity < 0.0f ? 0.0f : opacity > 1.0f ? 1.0f : opacity;
-  guint8 alpha = (guint8) lroundf (opacity * 255.0f);
+  build_tables (map, opacity, gamma, table, alpha_f);
+  for (int i = 0; i < 256; i++)
+    alpha[i] = (guint8) lroundf (alpha_f[i] * 255.0f);
 
   for (int y = 0; y < height; y++)
     {
       guint8 *row = rgba + (gsize) y * stride;
       for (int x = 0; x < width; x++)
         {
-          float v = ls_heatmap_sample (grid, grid_w, grid_h, width, height, x, y);
-          v = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
-          const guint8 *c = table[(int) lroundf (v * 255.0f)];
-          row[4 * x + 0] = c[0];
-          row[4 * x + 1] = c[1];
-          row[4 * x + 2] = c[2];
-          row[4 * x + 3] = alpha;
+          int k = quantise (ls_heatmap_sample (grid, grid_w, grid_h, width, height, x, y));
+          row[4 * x + 0] = table[k][0];
+          row[4 * x + 1] = table[k][1];
+          row[4 * x + 2] = table[k][2];
+          row[4 * x + 3] = alpha[k];
         }
     }
+}
+
+guint8 *
+ls_heatmap_render_weighted (const float *grid, int grid_w, int grid_h, LsColormap map,
+                            float opacity, float gamma, int width, int height)
+{
+  guint8 *rgba = g_malloc ((gsize) width * height * 4);
+  ls_heatmap_render_weighted_into (grid, grid_w, grid_h, map, opacity, gamma, rgba,
+                                   width, height, width * 4);
+  return rgba;
+}
+
+LsImage *
+ls_heatmap_composite_weighted (const LsImage *photo, const float *grid, int grid_w, int grid_h,
+                               LsColormap map, float opacity, float gamma)
+{
+  int w = photo->width, h = photo->height;
+  guint8 table[256][3];
+  float alpha[256];
+  LsImage *out = ls_image_copy (photo);
+
+  opacity = opacity < 0.0f ? 0.0f : opacity > 1.0f ? 1.0f : opacity;
+  if (opacity == 0.0f)
+    return out;
+  build_tables (map, opacity, gamma, table, alpha);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        gsize i = (gsize) y * w + x;
+        int k = quantise (ls_heatmap_sample (grid, grid_w, grid_h, w, h, x, y));
+        for (int c = 0; c < 3; c++)
+          {
+            float p = photo->rgb[3 * i + c], q = table[k][c];
+            out->rgb[3 * i + c] = (guint8) lroundf (p + (q - p) * alpha[k]);
+          }
+      }
+  return out;
+}
+
+void
+ls_heatmap_render_into (const float *grid, int grid_w, int grid_h, LsColormap map,
+                        float opacity, guint8 *rgba, int width, int height, int stride)
+{
+  ls_heatmap_render_weighted_into (grid, grid_w, grid_h, map, opacity, 0.0f, rgba,
+                                   width, height, stride);
 }
 
 guint8 *
 ls_heatmap_render (const float *grid, int grid_w, int grid_h, LsColormap map,
                    float opacity, int width, int height)
 {
-  guint8 *rgba = g_malloc ((gsize) width * height * 4);
-  ls_heatmap_render_into (grid, grid_w, grid_h, map, opacity, rgba, width, height, width * 4);
-  return rgba;
+  return ls_heatmap_render_weighted (grid, grid_w, grid_h, map, opacity, 0.0f, width, height);
 }
 
 LsImage *
 ls_heatmap_composite (const LsImage *photo, const float *grid, int grid_w, int grid_h,
                       LsColormap map, float opacity)
 {
-  int w = photo->width, h = photo->height;
-  g_autofree guint8 *rgba = ls_heatmap_render (grid, grid_w, grid_h, map, 1.0f, w, h);
-  LsImage *out = ls_image_copy (photo);
-
-  opacity = opacity < 0.0f ? 0.0f : opacity > 1.0f ? 1.0f : opacity;
-  if (opacity == 0.0f)
-    return out;
-  for (gsize i = 0; i < (gsize) w * h; i++)
-    for (int c = 0; c < 3; c++)
-      {
-        float p = photo->rgb[3 * i + c], q = rgba[4 * i + c];
-        out->rgb[3 * i + c] = (guint8) lroundf (p + (q - p) * opacity);
-      }
-  return out;
+  return ls_heatmap_composite_weighted (photo, grid, grid_w, grid_h, map, opacity, 0.0f);
 }

@@ -60,4 +60,42 @@ LsImage *ls_heatmap_composite       (const LsImage *photo,
                                      LsColormap     map,
                                      float          opacity);
 
+/* Alpha in [0, 1] of a pixel whose attention is @value (clamped to
+ * [0, 1]): @opacity * value^@gamma.  @gamma 0 gives every pixel @opacity (a
+ * uniform wash, as the functions above); @gamma > 0 keeps low attention
+ * transparent, so the photo shows unchanged there and hot spots stand out.
+ * The functions below quantise @value to the colour map's 256 steps first. */
+float    ls_heatmap_alpha           (float        value,
+                                     float        opacity,
+                                     float        gamma);
+
+/* As ls_heatmap_render_into / _render / ls_heatmap_composite, with each
+ * pixel's alpha from ls_heatmap_alpha (value, @opacity, @gamma) instead of a
+ * uniform @opacity (rendered alpha is that times 255, rounded). */
+void     ls_heatmap_render_weighted_into (const float *grid,
+                                          int          grid_w,
+                                          int          grid_h,
+                                          LsColormap   map,
+                                          float        opacity,
+                                          float        gamma,
+                                          guint8      *rgba,
+                                          int          width,
+                                          int          height,
+                                          int          stride);
+guint8  *ls_heatmap_render_weighted      (const float *grid,
+                                          int          grid_w,
+                                          int          grid_h,
+                                          LsColormap   map,
+                                          float        opacity,
+                                          float        gamma,
+                                          int          width,
+                                          int          height);
+LsImage *ls_heatmap_composite_weighted   (const LsImage *photo,
+                                          const float   *grid,
+                                          int            grid_w,
+                                          int            grid_h,
+                                          LsColormap     map,
+                                          float          opacity,
+                                          float          gamma);
+
 G_END_DECLS

@@ -131,6 +131,58 @@ test_composite (void)
     g_assert_cmpint (abs ((int) half->rgb[i] - (photo->rgb[i] + hi[i % 3]) / 2), <=, 1);
 }
 
+/* Alpha grows with attention: opacity * value^gamma, hand-computed. */
+static void
+test_weighted (void)
+{
+  g_assert_cmpfloat_with_epsilon (ls_heatmap_alpha (0.5f, 0.8f, 2.0f), 0.2, 1e-6);
+  g_assert_cmpfloat_with_epsilon (ls_heatmap_alpha (0.0f, 0.8f, 2.0f), 0.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (ls_heatmap_alpha (1.0f, 0.8f, 2.0f), 0.8, 1e-6);
+  g_assert_cmpfloat_with_epsilon (ls_heatmap_alpha (2.0f, 0.8f, 2.0f), 0.8, 1e-6);
+  g_assert_cmpfloat_with_epsilon (ls_heatmap_alpha (0.25f, 1.5f, 1.0f), 0.25, 1e-6);
+  /* gamma 0: a uniform wash, the old rule */
+  g_assert_cmpfloat_with_epsilon (ls_heatmap_alpha (0.0f, 0.6f, 0.0f), 0.6, 1e-6);
+
+  /* 2 x 2 grid at 2 x 2: pixels are the cells */
+  const float grid[4] = { 0.0f, 1.0f, 0.5f, 0.25f };
+  g_autofree guint8 *rgba = ls_heatmap_render_weighted (grid, 2, 2, LS_COLORMAP_INFERNO,
+                                                        0.8f, 2.0f, 2, 2);
+  const int expected[4] = { 0, 204, 51, 13 };  /* 0.8 * 255 * v^2 */
+  for (int i = 0; i < 4; i++)
+    {
+      guint8 c[3];
+      ls_heatmap_colormap_lookup (LS_COLORMAP_INFERNO, grid[i], c);
+      g_assert_cmpmem (rgba + 4 * i, 3, c, 3);
+      g_assert_cmpint (abs ((int) rgba[4 * i + 3] - expected[i]), <=, 1);
+    }
+
+  /* gamma 0 renders exactly as ls_heatmap_render */
+  g_autofree guint8 *flat = ls_heatmap_render_weighted (grid, 2, 2, LS_COLORMAP_VIRIDIS, 0.5f, 0.0f, 5, 3);
+  g_autofree guint8 *old = ls_heatmap_render (grid, 2, 2, LS_COLORMAP_VIRIDIS, 0.5f, 5, 3);
+  g_assert_cmpmem (flat, 5 * 3 * 4, old, 5 * 3 * 4);
+
+  /* composite: zero attention leaves the photo unchanged, full attention at
+   * opacity 1 shows the colour, half attention with gamma 2 mixes a quarter */
+  g_autoptr(LsImage) photo = g_new0 (LsImage, 1);
+  photo->width = 2;
+  photo->height = 2;
+  photo->rgb = g_malloc (2 * 2 * 3);
+  for (int i = 0; i < 12; i++)
+    photo->rgb[i] = (guint8) (20 * i);
+  g_autoptr(LsImage) out = ls_heatmap_composite_weighted (photo, grid, 2, 2, LS_COLORMAP_INFERNO,
+                                                          1.0f, 2.0f);
+  guint8 hi[3], mid[3];
+  ls_heatmap_colormap_lookup (LS_COLORMAP_INFERNO, 1.0f, hi);
+  ls_heatmap_colormap_lookup (LS_COLORMAP_INFERNO, 0.5f, mid);
+  g_assert_cmpmem (out->rgb, 3, photo->rgb, 3);
+  g_assert_cmpmem (out->rgb + 3, 3, hi, 3);
+  for (int c = 0; c < 3; c++)
+    {
+      double p = photo->rgb[6 + c];
+      g_assert_cmpfloat_with_epsilon (out->rgb[6 + c], p + (mid[c] - p) * 0.25, 1.5);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -139,5 +191,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Heatmap/colormap", test_colormap);
   g_test_add_func ("/Engine/Heatmap/render", test_render);
   g_test_add_func ("/Engine/Heatmap/composite", test_composite);
+  g_test_add_func ("/Engine/Heatmap/weighted", test_weighted);
   return g_test_run ();
 }
