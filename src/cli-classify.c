@@ -175,50 +175,6 @@ inputs_from_tensor (GArray *inputs, LsVit *vit, const char *spec, GError **error
 
 /* ------------------------------------------------------------------ PNG */
 
-static GdkPixbuf *
-pixbuf_from_image (const LsImage *image)
-{
-  GdkPixbuf *pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, image->width, image->height);
-  guint8 *dst = gdk_pixbuf_get_pixels (pb);
-  int stride = gdk_pixbuf_get_rowstride (pb);
-  for (int y = 0; y < image->height; y++)
-    memcpy (dst + (gsize) y * stride, image->rgb + (gsize) y * image->width * 3,
-            (gsize) image->width * 3);
-  return pb;
-}
-
-/* Writes through a temporary file in the same folder, then renames: a
- * reader never sees half a PNG. */
-static gboolean
-save_png_atomic (const LsImage *image, const char *path, GError **error)
-{
-  g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
-  int fd = g_mkstemp (tmp);
-  if (fd < 0)
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", path, g_strerror (errno));
-      return FALSE;
-    }
-  close (fd);
-
-  g_autoptr(GdkPixbuf) pb = pixbuf_from_image (image);
-  g_autoptr(GError) local_error = NULL;
-  if (!gdk_pixbuf_save (pb, tmp, "png", &local_error, NULL))
-    {
-      g_unlink (tmp);
-      g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", path, local_error->message);
-      return FALSE;
-    }
-  if (g_rename (tmp, path) != 0)
-    {
-      int saved = errno;
-      g_unlink (tmp);
-      g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* The model's input turned back into 8-bit RGB, for inputs given as pixel
  * values (there is no photo to draw on). */
 static LsImage *
@@ -421,7 +377,7 @@ ls_cli_classify (int argc, char **argv)
         g_autoptr(LsImage) overlay = ls_heatmap_composite (base, rollouts + (gsize) i * grid * grid,
                                                            grid, grid, LS_COLORMAP_INFERNO, 0.5f);
         g_autofree char *path = numbered_path (heatmap_out, i, n);
-        if (!save_png_atomic (overlay, path, &error))
+        if (!ls_cli_save_png (overlay, path, &error))
           return fail_error (path, &error);
       }
 

@@ -1,6 +1,13 @@
 #include "cli-common.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
+#include <unistd.h>
+
+#include "ls-error.h"
 
 int
 ls_cli_fail (const char *path, const char *format, ...)
@@ -61,4 +68,38 @@ ls_cli_print_json (JsonBuilder *builder, gboolean pretty)
   json_generator_set_root (gen, root);
   g_autofree char *text = json_generator_to_data (gen, NULL);
   printf ("%s\n", text);
+}
+
+gboolean
+ls_cli_save_png (const LsImage *image, const char *path, GError **error)
+{
+  /* g_mkstemp() would create the file 0600: heatmaps are meant to be shared. */
+  g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
+  int fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0666);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+
+  g_autoptr(GdkPixbuf) pb =
+    gdk_pixbuf_new_from_data (image->rgb, GDK_COLORSPACE_RGB, FALSE, 8, image->width,
+                              image->height, image->width * 3, NULL, NULL);
+  g_autoptr(GError) local_error = NULL;
+  if (!gdk_pixbuf_save (pb, tmp, "png", &local_error, NULL))
+    {
+      g_unlink (tmp);
+      g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", path, local_error->message);
+      return FALSE;
+    }
+  if (g_rename (tmp, path) != 0)
+    {
+      int saved = errno;
+      g_unlink (tmp);
+      g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
 }

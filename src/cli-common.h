@@ -4,6 +4,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "image.h"
+
 G_BEGIN_DECLS
 
 /* A subcommand: parses its own options from argv (argv[0] is the subcommand
@@ -28,6 +30,13 @@ gboolean ls_cli_parse     (const char   *command,
  * when @pretty), and a newline. */
 void  ls_cli_print_json   (JsonBuilder *builder,
                            gboolean     pretty);
+/* Writes @image as a PNG at @path through a temporary file in the same
+ * folder and a rename: a failed write (disk full) keeps the previous file,
+ * and readers never see half a PNG.  The file gets the usual permissions
+ * (0666 less the umask).  Errors name @path. */
+gboolean ls_cli_save_png (const LsImage *image,
+                          const char    *path,
+                          GError       **error);
 /* Folder of a default model shipped in data/models (LEAFSCOPE_DATA_DIR when
  * set, else the installed data directory); newly allocated. */
 char *ls_cli_default_model_dir (const char *name);

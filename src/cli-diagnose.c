@@ -145,33 +145,9 @@ write_heatmap (Run *run, const char *path, const LsImage *image, const LsDiagnos
 
   g_autoptr(LsImage) overlay = ls_heatmap_composite (image, d->rollout, d->grid_size,
                                                      d->grid_size, LS_COLORMAP_INFERNO, 0.5f);
-  g_autoptr(GdkPixbuf) pixbuf =
-    gdk_pixbuf_new_from_data (overlay->rgb, GDK_COLORSPACE_RGB, FALSE, 8,
-                              overlay->width, overlay->height, overlay->width * 3, NULL, NULL);
   char *out = g_build_filename (run->heatmap_dir, name, NULL);
-  /* Through a temporary file and a rename: a failed write (disk full) must
-   * not destroy the heatmap of an earlier run, and readers never see half a
-   * PNG (GdkPixbuf deletes the file it failed to write). */
-  g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", out);
-  int fd = g_mkstemp (tmp);
-  if (fd < 0)
+  if (!ls_cli_save_png (overlay, out, error))
     {
-      g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", out, g_strerror (errno));
-      g_free (out);
-      return NULL;
-    }
-  close (fd);
-  if (!gdk_pixbuf_save (pixbuf, tmp, "png", error, NULL))
-    {
-      g_unlink (tmp);
-      g_free (out);
-      return NULL;
-    }
-  if (g_rename (tmp, out) != 0)
-    {
-      int saved = errno;
-      g_unlink (tmp);
-      g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", out, g_strerror (saved));
       g_free (out);
       return NULL;
     }

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,8 +87,11 @@ test_folder_with_bad_file (void)
   g_autofree char *heatmaps = g_build_filename (dir, "heatmaps", NULL);
   g_auto(LsTestRun) r = { 0 };
 
+  /* The CLI inherits the umask: heatmaps get 0666 less it, like any file. */
+  mode_t old_umask = umask (022);
   ls_test_run_cli (&r, "diagnose", "--vision-model", vit, "--no-describe", "--format", "json",
        "--heatmap-dir", heatmaps, dir, NULL);
+  umask (old_umask);
   /* The broken file is reported, the others diagnosed, the status is 1. */
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "c.jpg"));
@@ -116,6 +120,9 @@ test_folder_with_bad_file (void)
   g_assert_cmpint (overlay->width, ==, photo->width);
   g_assert_cmpint (overlay->height, ==, photo->height);
   g_assert_true (g_file_test (hm_b, G_FILE_TEST_EXISTS));
+  GStatBuf st;
+  g_assert_cmpint (g_stat (hm_a, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0644);
 
   ls_test_remove_tree (dir);
 }
