@@ -108,8 +108,8 @@ leafscope_report_composite (const LsImage *photo, const float *grid, int grid_si
 
   g_return_val_if_fail (photo != NULL, NULL);
   if (grid != NULL && grid_size > 0)
-    out = ls_heatmap_composite (photo, grid, grid_size, grid_size, LEAFSCOPE_COLORMAP,
-                                (float) CLAMP (opacity, 0.0, 1.0));
+    out = ls_heatmap_composite_weighted (photo, grid, grid_size, grid_size, LEAFSCOPE_COLORMAP,
+                                         (float) CLAMP (opacity, 0.0, 1.0), LEAFSCOPE_HEATMAP_GAMMA);
   else
     out = ls_image_copy (photo);
   return gdk_pixbuf_new_from_data (out->rgb, GDK_COLORSPACE_RGB, FALSE, 8, out->width, out->height,

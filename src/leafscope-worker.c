@@ -531,11 +531,23 @@ leafscope_worker_is_busy (LeafscopeWorker *self)
 }
 
 const char *
+leafscope_description_language_for (const char * const *names)
+{
+  /* The interface's language is the first of @names with a catalogue:
+   * English is the source, pt_BR the one translation, so the first entry
+   * that is either decides ("C" and "POSIX" are English). */
+  for (gsize i = 0; names && names[i]; i++)
+    {
+      if (g_str_has_prefix (names[i], "pt"))
+        return "pt_BR";
+      if (g_str_has_prefix (names[i], "en") || g_str_equal (names[i], "C") || g_str_equal (names[i], "POSIX"))
+        return "en";
+    }
+  return "en";
+}
+
+const char *
 leafscope_description_language (void)
 {
-  const char * const *names = g_get_language_names ();
-  /* The first entry is the user's preferred language; "C" means English. */
-  if (names && names[0] && g_str_has_prefix (names[0], "pt"))
-    return "pt_BR";
-  return "en";
+  return leafscope_description_language_for (g_get_language_names ());
 }

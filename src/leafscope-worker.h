@@ -68,7 +68,11 @@ guint            leafscope_worker_get_generation (LeafscopeWorker *self);
 /* TRUE while the current job has not finished. */
 gboolean         leafscope_worker_is_busy      (LeafscopeWorker *self);
 
-/* "pt_BR" when the interface is in Portuguese, else "en". */
+/* The language the description is asked for, as the interface shows it:
+ * "pt_BR" when @names (as g_get_language_names) reach a Portuguese entry
+ * (pt*) before an English one (en*, C, POSIX), else "en". */
+const char      *leafscope_description_language_for (const char * const *names);
+/* The same for the process's locale (g_get_language_names). */
 const char      *leafscope_description_language (void);
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include "leafscope-report.h"
 #include "leafscope-preferences.h"
 #include "leafscope-photo-view.h"
+#include "leafscope-worker.h"
 #include "diagnose.h"
 #include "test-util.h"
 
@@ -361,6 +362,67 @@ test_bad_models (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "diagnose");
 }
 
+/* The description is asked for in the interface's language: the first
+ * language name with a catalogue (pt* -> pt_BR; en*, C -> en). */
+static void
+test_description_language (void)
+{
+  const char *pt_br[] = { "pt_BR.UTF-8", "pt_BR", "pt", "C", NULL };
+  const char *pt_pt[] = { "pt_PT", "pt", "C", NULL };
+  const char *en[] = { "en_GB.UTF-8", "en_GB", "en", "C", NULL };
+  const char *c[] = { "C", NULL };
+  const char *de[] = { "de_DE", "de", "C", NULL };
+  const char *de_pt[] = { "de_DE", "de", "pt_BR", "pt", "C", NULL };
+  const char *empty[] = { NULL };
+  const char *ui = g_getenv ("LEAFSCOPE_TEST_LANGUAGE");
+
+  g_assert_cmpstr (leafscope_description_language_for (pt_br), ==, "pt_BR");
+  g_assert_cmpstr (leafscope_description_language_for (pt_pt), ==, "pt_BR");
+  g_assert_cmpstr (leafscope_description_language_for (en), ==, "en");
+  g_assert_cmpstr (leafscope_description_language_for (c), ==, "en");
+  g_assert_cmpstr (leafscope_description_language_for (de), ==, "en");
+  g_assert_cmpstr (leafscope_description_language_for (de_pt), ==, "pt_BR");
+  g_assert_cmpstr (leafscope_description_language_for (empty), ==, "en");
+  g_assert_cmpstr (leafscope_description_language_for (NULL), ==, "en");
+  /* This process: LANGUAGE is LEAFSCOPE_TEST_LANGUAGE or C (see main). */
+  g_assert_cmpstr (leafscope_description_language (), ==,
+                   ui && g_str_has_prefix (ui, "pt") ? "pt_BR" : "en");
+}
+
+/* With no text model chosen, the shipped leaf-gpt2 (LEAFSCOPE_DATA_DIR, as
+ * meson devenv and the tests set it) writes the description. */
+static void
+test_default_text_model (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  GSettings *settings = leafscope_application_get_settings (app);
+  const char *data = g_getenv ("LEAFSCOPE_DATA_DIR");
+  g_autofree char *expected = data ? g_build_filename (data, "models", "leaf-gpt2", NULL) : NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *p0 = g_build_filename (g_getenv ("LEAFSCOPE_FIXTURES"), "vit-tiny", "input0.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (p0);
+  g_autofree char *text = NULL;
+
+  if (expected == NULL || !g_file_test (expected, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("no leaf-gpt2 in LEAFSCOPE_DATA_DIR/models");
+      return;
+    }
+  g_settings_set_string (settings, "text-model", "");
+  dir = leafscope_application_dup_model_dir (app, "text-model");
+  g_assert_cmpstr (dir, ==, expected);
+
+  leafscope_window_open_files (window, &file, 1);
+  g_assert_true (test_wait_for (diagnosis_done, NULL, 180));
+  g_assert_null (leafscope_window_get_error (window));
+  text = leafscope_diagnose_view_dup_description (view);
+  g_test_message ("leaf-gpt2 wrote: %s", text);
+  g_assert_cmpuint (strlen (text), >, 0);
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+
+  g_settings_set_string (settings, "text-model", text_dir);
+}
+
 static gboolean
 dataset_ready (gpointer data)
 {
@@ -702,7 +764,12 @@ main (int argc, char *argv[])
       return 0;
     }
   vision_dir = test_model_dir ("leaf-vit");
-  text_dir = g_build_filename (g_getenv ("LEAFSCOPE_FIXTURES"), "gpt2-tiny", NULL);
+  /* The fast random test model, except for screenshots, which show what the
+   * shipped default ("": LEAFSCOPE_DATA_DIR/models/leaf-gpt2) writes. */
+  if (g_getenv ("LEAFSCOPE_SCREENSHOT_DIR"))
+    text_dir = g_strdup ("");
+  else
+    text_dir = g_build_filename (g_getenv ("LEAFSCOPE_FIXTURES"), "gpt2-tiny", NULL);
   if (vision_dir == NULL)
     {
       g_print ("1..0 # SKIP no leaf-vit model in LEAFSCOPE_DATA_DIR/models or LEAFSCOPE_SHARED/models\n");
@@ -719,7 +786,9 @@ main (int argc, char *argv[])
     g_settings_set_string (settings, "text-model", g_getenv ("LEAFSCOPE_SCREENSHOT_TEXT_MODEL"));
   else
     g_settings_set_string (settings, "text-model", text_dir);
-  g_settings_set_int (settings, "max-new-tokens", g_getenv ("LEAFSCOPE_SCREENSHOT_DIR") ? 80 : 12);
+  /* Screenshots: the whole description, as a user gets it. */
+  if (!g_getenv ("LEAFSCOPE_SCREENSHOT_DIR"))
+    g_settings_set_int (settings, "max-new-tokens", 12);
   g_settings_set_int (settings, "window-width", 1200);
   g_settings_set_int (settings, "window-height", 760);
   window = leafscope_window_new (app);
@@ -738,6 +807,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/Gui/Window/actions-and-dialogs", test_actions_and_dialogs);
   g_test_add_func ("/Gui/Window/bad-file", test_bad_file);
   g_test_add_func ("/Gui/Window/bad-models", test_bad_models);
+  g_test_add_func ("/Gui/Window/description-language", test_description_language);
+  g_test_add_func ("/Gui/Window/default-text-model", test_default_text_model);
   ret = g_test_run ();
   gtk_window_destroy (GTK_WINDOW (window));
   test_spin (0.2);

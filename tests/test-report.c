@@ -6,6 +6,7 @@
 #include "test-util.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 static const char *labels[] = { "angular_leaf_spot", "bean_rust", "healthy", NULL };
@@ -109,18 +110,30 @@ test_composite (void)
         g_assert_cmpmem (px + y * stride, 60, photo->rgb + y * 60, 60);
     }
 
+  /* Zero attention: no overlay at all, the photo as it is. */
+  {
+    float cold[4] = { 0, 0, 0, 0 };
+    g_autoptr(GdkPixbuf) none = leafscope_report_composite (photo, cold, 2, 1.0);
+    const guint8 *px = gdk_pixbuf_read_pixels (none);
+    int stride = gdk_pixbuf_get_rowstride (none);
+    for (int y = 0; y < 12; y++)
+      g_assert_cmpmem (px + y * stride, 60, photo->rgb + y * 60, 60);
+  }
+
   /* A uniform grid: every pixel is photo * (1 - a) + colour * a, with the
-   * colour of 0.75 in the colour map, whatever the upsampling. */
+   * colour of 0.75 in the colour map and a = opacity * 0.75^gamma (the
+   * photo view's rule), whatever the upsampling. */
   ls_heatmap_colormap_lookup (LEAFSCOPE_COLORMAP, 0.75f, color);
   half = leafscope_report_composite (photo, grid, 2, 0.5);
   {
+    double a = 0.5 * pow (0.75, LEAFSCOPE_HEATMAP_GAMMA);
     const guint8 *px = gdk_pixbuf_read_pixels (half);
     int stride = gdk_pixbuf_get_rowstride (half);
     for (int y = 0; y < 12; y++)
       for (int x = 0; x < 20; x++)
         for (int k = 0; k < 3; k++)
           {
-            double expect = photo->rgb[(y * 20 + x) * 3 + k] * 0.5 + color[k] * 0.5;
+            double expect = photo->rgb[(y * 20 + x) * 3 + k] * (1 - a) + color[k] * a;
             g_assert_cmpfloat_with_epsilon (px[y * stride + x * 3 + k], expect, 1.01);
           }
   }
