@@ -83,6 +83,7 @@ typedef struct {
   int      height;
   gboolean too_large;
   int      rows_done; /* bottom edge of the decoded area so far */
+  int      max_side;  /* > 0: scale down to fit (thumbnails) */
 } SizeCheck;
 
 static void
@@ -107,6 +108,11 @@ bmp_is_complete (const guint8 *data, gsize size)
 #define LE32(o) (LE16 (o) | (LE16 ((o) + 2) << 16))
   guint64 offset = LE32 (10), header = LE32 (14);
   gint64 width, height;
+  /* GdkPixbuf allocates the info header at the size it claims (4 GB for
+   * 0xffffca0a, found by fuzz-image): it and the pixel offset must lie in
+   * the file. */
+  if (14 + header > size || offset > size)
+    return FALSE;
   guint32 bpp, compression = 0;
   if (header == 12) /* OS/2 core header: 16-bit sizes, never compressed */
     {
@@ -145,10 +151,17 @@ on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer user_
       check->too_large = TRUE;
       gdk_pixbuf_loader_set_size (loader, 0, 0);
     }
+  else if (check->max_side > 0 && (width > check->max_side || height > check->max_side))
+    {
+      gint64 longest = MAX (width, height);
+      int w = (int) MAX (1, (gint64) width * check->max_side / longest);
+      int h = (int) MAX (1, (gint64) height * check->max_side / longest);
+      gdk_pixbuf_loader_set_size (loader, w, h);
+    }
 }
 
-LsImage *
-ls_image_new_from_bytes (GBytes *bytes, GError **error)
+static LsImage *
+decode (GBytes *bytes, int max_side, GError **error)
 {
   gsize size = 0;
   const guint8 *data = g_bytes_get_data (bytes, &size);
@@ -169,7 +182,7 @@ ls_image_new_from_bytes (GBytes *bytes, GError **error)
     }
 
   g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
-  SizeCheck check = { 0, 0, FALSE, 0 };
+  SizeCheck check = { 0, 0, FALSE, 0, max_side };
   g_autoptr(GError) local_error = NULL;
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &check);
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &check);
@@ -244,7 +257,13 @@ ls_image_new_from_bytes (GBytes *bytes, GError **error)
 }
 
 LsImage *
-ls_image_load (const char *path, GError **error)
+ls_image_new_from_bytes (GBytes *bytes, GError **error)
+{
+  return decode (bytes, 0, error);
+}
+
+static LsImage *
+load_file (const char *path, int max_side, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, &local_error);
@@ -255,13 +274,26 @@ ls_image_load (const char *path, GError **error)
       return NULL;
     }
   g_autoptr(GBytes) bytes = g_mapped_file_get_bytes (mapped);
-  LsImage *image = ls_image_new_from_bytes (bytes, &local_error);
+  LsImage *image = decode (bytes, max_side, &local_error);
   if (image == NULL)
     {
       g_set_error (error, LS_ERROR, local_error->code, "%s: %s", path, local_error->message);
       return NULL;
     }
   return image;
+}
+
+LsImage *
+ls_image_load (const char *path, GError **error)
+{
+  return load_file (path, 0, error);
+}
+
+LsImage *
+ls_image_load_thumbnail (const char *path, int max_side, GError **error)
+{
+  g_return_val_if_fail (max_side > 0, NULL);
+  return load_file (path, max_side, error);
 }
 
 LsImage *

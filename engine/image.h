@@ -22,6 +22,14 @@ LsImage *ls_image_load           (const char   *path,
                                   GError      **error);
 LsImage *ls_image_new_from_bytes (GBytes       *bytes,
                                   GError      **error);
+/* ls_image_load() scaled down while decoding to fit in @max_side x
+ * @max_side (aspect kept; smaller pictures keep their size), with the same
+ * checks (pixel limit, truncated BMPs): for thumbnails of untrusted files,
+ * which must not reach GdkPixbuf unchecked.  JPEG scales inside the decoder;
+ * other formats decode at full size first, which the pixel limit bounds. */
+LsImage *ls_image_load_thumbnail (const char   *path,
+                                  int           max_side,
+                                  GError      **error);
 /* Copies 8-bit RGB or RGBA pixels (e.g. from a GdkTexture download). */
 LsImage *ls_image_new_from_data  (const guint8 *data,
                                   int           width,

@@ -5,10 +5,10 @@
 #include "leafscope-photo-view.h"
 #include "leafscope-report.h"
 #include "leafscope-dataset-model.h"
+#include "leafscope-thumbnailer.h"
 #include "heatmap.h"
 
 #include <glib/gi18n-lib.h>
-#include <math.h>
 #include <string.h>
 
 #define THUMB_SIZE 64
@@ -133,9 +133,8 @@ update_heatmap (LeafscopeDiagnoseView *self)
       h = 448;
       w = MAX (1, (int) ((double) 448 * self->image->width / self->image->height));
     }
-  /* Alpha grows with attention; the opacity slider scales it further. */
-  rgba = ls_heatmap_render_weighted (grid, self->diagnosis->grid_size, self->diagnosis->grid_size,
-                                     LEAFSCOPE_COLORMAP, 1.0f, LEAFSCOPE_HEATMAP_GAMMA, w, h);
+  rgba = ls_heatmap_render (grid, self->diagnosis->grid_size, self->diagnosis->grid_size,
+                            LEAFSCOPE_COLORMAP, 1.0f, w, h);
   bytes = g_bytes_new_take (rgba, (gsize) w * h * 4);
   texture = gdk_memory_texture_new (w, h, GDK_MEMORY_R8G8B8A8, bytes, (gsize) w * 4);
   leafscope_photo_view_set_heatmap (self->photo_view, texture);
@@ -145,20 +144,14 @@ static void
 build_legend (LeafscopeDiagnoseView *self)
 {
   const int w = 256;
+  guint8 *rgb = g_malloc (w * 3);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  guint8 *rgba = g_malloc (w * 4);
 
-  /* The overlay's own alpha rule, so the legend fades in from nothing as
-   * the photo view does. */
   for (int x = 0; x < w; x++)
-    {
-      float v = (float) x / (w - 1);
-      ls_heatmap_colormap_lookup (LEAFSCOPE_COLORMAP, v, rgba + x * 4);
-      rgba[x * 4 + 3] = (guint8) lroundf (255.0f * ls_heatmap_alpha (v, 1.0f, LEAFSCOPE_HEATMAP_GAMMA));
-    }
-  bytes = g_bytes_new_take (rgba, w * 4);
-  texture = gdk_memory_texture_new (w, 1, GDK_MEMORY_R8G8B8A8, bytes, w * 4);
+    ls_heatmap_colormap_lookup (LEAFSCOPE_COLORMAP, (float) x / (w - 1), rgb + x * 3);
+  bytes = g_bytes_new_take (rgb, w * 3);
+  texture = gdk_memory_texture_new (w, 1, GDK_MEMORY_R8G8B8, bytes, w * 3);
   gtk_picture_set_paintable (self->legend_picture, GDK_PAINTABLE (texture));
 }
 
@@ -545,13 +538,9 @@ static void
 strip_thumb_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   g_autofree char *path = g_file_get_path (task_data);
-  g_autoptr(GdkPixbuf) pixbuf = path ? gdk_pixbuf_new_from_file_at_scale (path, THUMB_SIZE * 2, THUMB_SIZE * 2, TRUE, NULL) : NULL;
-  g_autoptr(GdkPixbuf) oriented = pixbuf ? gdk_pixbuf_apply_embedded_orientation (pixbuf) : NULL;
+  GdkTexture *texture = path ? leafscope_thumbnail_decode (path, THUMB_SIZE * 2) : NULL;
 
-  if (oriented)
-    g_task_return_pointer (task, gdk_texture_new_for_pixbuf (oriented), g_object_unref);
-  else
-    g_task_return_pointer (task, NULL, NULL);
+  g_task_return_pointer (task, texture, texture ? g_object_unref : NULL);
 }
 
 static void

@@ -1,6 +1,8 @@
 /* leafscope-thumbnailer.c: see the header. */
 #include "leafscope-thumbnailer.h"
 
+#include "image.h"
+
 typedef struct
 {
   gint                  ref_count;
@@ -74,6 +76,18 @@ deliver (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+GdkTexture *
+leafscope_thumbnail_decode (const char *path, int size)
+{
+  g_autoptr(LsImage) image = ls_image_load_thumbnail (path, size, NULL);
+  if (image == NULL)
+    return NULL;
+  gsize stride = (gsize) image->width * 3;
+  g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&image->rgb),
+                                              stride * image->height);
+  return gdk_memory_texture_new (image->width, image->height, GDK_MEMORY_R8G8B8, bytes, stride);
+}
+
 static void
 decode (gpointer data, gpointer user_data)
 {
@@ -82,14 +96,8 @@ decode (gpointer data, gpointer user_data)
 
   if (!g_atomic_int_get (&r->withdrawn))
     {
-      g_autoptr(GdkPixbuf) pixbuf = NULL;
       r->decoded = TRUE;
-      pixbuf = gdk_pixbuf_new_from_file_at_scale (r->path, r->size, r->size, TRUE, NULL);
-      if (pixbuf)
-        {
-          g_autoptr(GdkPixbuf) oriented = gdk_pixbuf_apply_embedded_orientation (pixbuf);
-          r->texture = gdk_texture_new_for_pixbuf (oriented);
-        }
+      r->texture = leafscope_thumbnail_decode (r->path, r->size);
     }
   /* The item and the owner are touched on the main thread only. */
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT_IDLE, deliver, r, request_unref);

@@ -25,4 +25,10 @@ guint                 leafscope_thumbnailer_get_pending (LeafscopeThumbnailer *s
 /* Drops the cache and skips everything queued (a new dataset). */
 void                  leafscope_thumbnailer_clear    (LeafscopeThumbnailer  *self);
 
+/* Decodes the photo at @path to fit in @size x @size, through the engine's
+ * checked decoder (pixel limit, truncated files: photos are untrusted);
+ * NULL when it cannot.  Thread-safe. */
+GdkTexture           *leafscope_thumbnail_decode     (const char            *path,
+                                                      int                    size);
+
 G_END_DECLS

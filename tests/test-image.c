@@ -440,6 +440,65 @@ test_exif_orientation (void)
   g_assert_cmpuint (bottom[2], >, 200);
 }
 
+/* Thumbnails: scaled while decoding, aspect kept, and every check of
+ * ls_image_load() still applies (the GUI's thumbnails of dataset folders
+ * go through it). */
+static void
+test_thumbnail (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *png = ls_test_fixture ("vit-tiny", "input0.png", NULL);
+  g_autoptr(LsImage) full = ls_image_load (png, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (full->width, ==, 57);
+  g_assert_cmpint (full->height, ==, 43);
+
+  /* 57 x 43 into 20 x 20: 20 x 15 (43 * 20 / 57 = 15.09, truncated). */
+  g_autoptr(LsImage) small = ls_image_load_thumbnail (png, 20, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (small->width, ==, 20);
+  g_assert_cmpint (small->height, ==, 15);
+
+  /* Already small enough: decoded as is, pixel for pixel. */
+  g_autoptr(LsImage) same = ls_image_load_thumbnail (png, 64, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (same->width, ==, 57);
+  g_assert_cmpint (same->height, ==, 43);
+  g_assert_cmpmem (same->rgb, (gsize) 57 * 43 * 3, full->rgb, (gsize) 57 * 43 * 3);
+
+  g_autofree char *tmp = g_dir_make_tmp ("leafscope-image-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  /* Above the pixel limit: refused from the header, as for a full load. */
+  g_autoptr(GBytes) big = build_png (9000, 9000, 2, NULL, 0, FALSE);
+  g_autofree char *big_path = g_build_filename (tmp, "big.png", NULL);
+  g_assert_true (g_file_set_contents (big_path, g_bytes_get_data (big, NULL),
+                                      g_bytes_get_size (big), NULL));
+  g_assert_null (ls_image_load_thumbnail (big_path, 128, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+
+  /* An uncompressed BMP header claiming 6 x 2818052 pixels, 24-bit, in a
+   * 54-byte file: refused before GdkPixbuf's loader sees it. */
+  guint8 bmp[54] = { 'B', 'M' };
+  bmp[10] = 54;                                   /* pixel data offset */
+  bmp[14] = 40;                                   /* BITMAPINFOHEADER */
+  bmp[18] = 6;                                    /* width */
+  guint32 height = 2818052;
+  for (int i = 0; i < 4; i++)
+    bmp[22 + i] = (guint8) (height >> (8 * i));   /* height */
+  bmp[26] = 1;                                    /* planes */
+  bmp[28] = 24;                                   /* bits per pixel */
+  g_autofree char *bmp_path = g_build_filename (tmp, "cut.bmp", NULL);
+  g_assert_true (g_file_set_contents (bmp_path, (const char *) bmp, sizeof bmp, NULL));
+  g_assert_null (ls_image_load_thumbnail (bmp_path, 128, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "truncated"));
+  g_assert_nonnull (strstr (error->message, bmp_path));
+
+  ls_test_remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -451,5 +510,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Image/too-large", test_too_large);
   g_test_add_func ("/Engine/Image/bad-files", test_bad_files);
   g_test_add_func ("/Engine/Image/exif-orientation", test_exif_orientation);
+  g_test_add_func ("/Engine/Image/thumbnail", test_thumbnail);
   return g_test_run ();
 }
