@@ -9,6 +9,7 @@
 #include "heatmap.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
 #include <string.h>
 
 #define THUMB_SIZE 64
@@ -133,8 +134,9 @@ update_heatmap (LeafscopeDiagnoseView *self)
       h = 448;
       w = MAX (1, (int) ((double) 448 * self->image->width / self->image->height));
     }
-  rgba = ls_heatmap_render (grid, self->diagnosis->grid_size, self->diagnosis->grid_size,
-                            LEAFSCOPE_COLORMAP, 1.0f, w, h);
+  /* Alpha grows with attention; the opacity slider scales it further. */
+  rgba = ls_heatmap_render_weighted (grid, self->diagnosis->grid_size, self->diagnosis->grid_size,
+                                     LEAFSCOPE_COLORMAP, 1.0f, LEAFSCOPE_HEATMAP_GAMMA, w, h);
   bytes = g_bytes_new_take (rgba, (gsize) w * h * 4);
   texture = gdk_memory_texture_new (w, h, GDK_MEMORY_R8G8B8A8, bytes, (gsize) w * 4);
   leafscope_photo_view_set_heatmap (self->photo_view, texture);
@@ -144,14 +146,20 @@ static void
 build_legend (LeafscopeDiagnoseView *self)
 {
   const int w = 256;
-  guint8 *rgb = g_malloc (w * 3);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GdkTexture) texture = NULL;
+  guint8 *rgba = g_malloc (w * 4);
 
+  /* The overlay's own alpha rule, so the legend fades in from nothing as
+   * the photo view does. */
   for (int x = 0; x < w; x++)
-    ls_heatmap_colormap_lookup (LEAFSCOPE_COLORMAP, (float) x / (w - 1), rgb + x * 3);
-  bytes = g_bytes_new_take (rgb, w * 3);
-  texture = gdk_memory_texture_new (w, 1, GDK_MEMORY_R8G8B8, bytes, w * 3);
+    {
+      float v = (float) x / (w - 1);
+      ls_heatmap_colormap_lookup (LEAFSCOPE_COLORMAP, v, rgba + x * 4);
+      rgba[x * 4 + 3] = (guint8) lroundf (255.0f * ls_heatmap_alpha (v, 1.0f, LEAFSCOPE_HEATMAP_GAMMA));
+    }
+  bytes = g_bytes_new_take (rgba, w * 4);
+  texture = gdk_memory_texture_new (w, 1, GDK_MEMORY_R8G8B8A8, bytes, w * 4);
   gtk_picture_set_paintable (self->legend_picture, GDK_PAINTABLE (texture));
 }
 
