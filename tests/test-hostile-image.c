@@ -394,6 +394,12 @@ test_truncated_bmp (void)
   g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
   g_assert_nonnull (strstr (error->message, "truncated"));
   g_clear_error (&error);
+  /* 290 bytes whose info header claims 0xffffca0a bytes (GdkPixbuf
+   * allocated them). */
+  g_autofree char *hdr = test_image ("fuzz-bmp-header-oom.bmp");
+  g_assert_null (ls_image_load (hdr, &error));
+  g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
+  g_clear_error (&error);
 
   /* A whole 24-bit BMP decodes (bottom-up rows: red on top as drawn); cut
    * by one byte it is refused. */
