@@ -345,14 +345,7 @@ test_added_tokens_files (void)
   g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
   g_clear_error (&error);
 
-  const char *all[] = { "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
-                        "special_tokens_map.json" };
-  for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
-    {
-      g_autofree char *f = g_build_filename (tmp, all[i], NULL);
-      g_remove (f);
-    }
-  g_rmdir (tmp);
+  ls_test_remove_tree (tmp);
 }
 
 int

@@ -287,14 +287,7 @@ test_extra_buffers (void)
   g_assert_error (error, LS_ERROR, LS_ERROR_UNEXPECTED_TENSOR);
   g_assert_nonnull (strstr (error->message, "crossattention.extra"));
 
-  const char *all[] = { "config.json", "preprocessor_config.json", "vocab.json", "merges.txt",
-                        "model.safetensors" };
-  for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
-    {
-      g_autofree char *f = g_build_filename (tmp, all[i], NULL);
-      g_remove (f);
-    }
-  g_rmdir (tmp);
+  ls_test_remove_tree (tmp);
 }
 
 int

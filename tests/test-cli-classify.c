@@ -290,10 +290,9 @@ test_evaluate_small (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *tmp = g_dir_make_tmp ("leafscope-cli-XXXXXX", &error);
   const char *labels[] = { "angular_leaf_spot", "bean_rust", "healthy" };
-  g_autoptr(GPtrArray) made = g_ptr_array_new_with_free_func (g_free);
   for (int i = 0; i < 3; i++)
     {
-      char *sub = g_build_filename (tmp, labels[i], NULL);
+      g_autofree char *sub = g_build_filename (tmp, labels[i], NULL);
       g_mkdir (sub, 0700);
       for (int k = 0; k < 3; k++)
         {
@@ -302,12 +301,10 @@ test_evaluate_small (void)
           g_autofree char *data = NULL;
           gsize len;
           g_file_get_contents (src, &data, &len, NULL);
-          char *dst = g_strdup_printf ("%s/%d.png", sub, k);
+          g_autofree char *dst = g_strdup_printf ("%s/%d.png", sub, k);
           g_file_set_contents (dst, data, len, &error);
           g_assert_no_error (error);
-          g_ptr_array_add (made, dst);
         }
-      g_ptr_array_add (made, sub);
     }
 
   g_auto(LsTestRun) r = { 0 };
@@ -347,15 +344,7 @@ test_evaluate_small (void)
   g_assert_cmpuint (json_array_get_length (per_class), ==, 3);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "labels")), ==, 3);
 
-  for (guint i = 0; i < made->len; i++)
-    {
-      const char *p = made->pdata[i];
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        g_rmdir (p);
-      else
-        g_remove (p);
-    }
-  g_rmdir (tmp);
+  ls_test_remove_tree (tmp);
 }
 
 static void

@@ -192,13 +192,7 @@ test_describe (void)
   g_autofree char *line = g_strdup_printf ("\n  %s\n", json_object_get_string_member (o, "description"));
   g_assert_true (g_str_has_suffix (t.out, line));
 
-  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *path = g_build_filename (dir, files[i], NULL);
-      g_unlink (path);
-    }
-  g_unlink (prompt);
-  g_rmdir (dir);
+  ls_test_remove_tree (dir);
 }
 
 /* Without a shipped text model the run diagnoses and says why there is no

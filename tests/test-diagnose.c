@@ -216,19 +216,6 @@ make_text_model (const char *prompt_json)
 }
 
 static void
-remove_text_model (const char *dir)
-{
-  const char *files[] = { "config.json", "model.safetensors", "vocab.json", "merges.txt",
-                          LS_PROMPT_FILE_NAME, "generation_config.json" };
-  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *path = g_build_filename (dir, files[i], NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 test_describe_streams (void)
 {
   g_autoptr(GError) error = NULL;
@@ -269,7 +256,7 @@ test_describe_streams (void)
       g_assert_cmpfloat (stats.first_token_seconds, <=, stats.total_seconds);
       g_string_free (c.text, TRUE);
     }
-  remove_text_model (gpt2);
+  ls_test_remove_tree (gpt2);
 }
 
 static void
@@ -322,8 +309,8 @@ test_describe_template_and_stop (void)
   g_assert_cmpint (stats.stop_reason, ==, LS_STOP_STOP_STRING);
   g_string_free (c.text, TRUE);
 
-  remove_text_model (plain_dir);
-  remove_text_model (stop_dir);
+  ls_test_remove_tree (plain_dir);
+  ls_test_remove_tree (stop_dir);
 }
 
 static void
@@ -357,7 +344,7 @@ test_describe_cancelled (void)
   g_assert_no_error (error);
   g_assert_cmpint (again.calls, ==, 5);
   g_string_free (again.text, TRUE);
-  remove_text_model (gpt2);
+  ls_test_remove_tree (gpt2);
 }
 
 static void
@@ -402,7 +389,7 @@ test_generation_defaults (void)
   g_assert_null (bad);
   g_assert_error (error, LS_ERROR, LS_ERROR_CONFIG);
   g_assert_nonnull (strstr (error->message, "top_p"));
-  remove_text_model (dir);
+  ls_test_remove_tree (dir);
 }
 
 static void

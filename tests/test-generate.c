@@ -168,12 +168,7 @@ test_greedy_pytorch_bin (void)
       check_greedy (lm, prompts_of (parser));
       ls_language_model_free (lm);
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *dst = g_build_filename (tmp, files[i], NULL);
-      g_unlink (dst);
-    }
-  g_rmdir (tmp);
+  ls_test_remove_tree (tmp);
 }
 
 static GArray *
@@ -512,13 +507,7 @@ load_with_config (const char *config)
   g_assert_null (lm);
   g_assert_nonnull (error);
 
-  g_unlink (cfg);
-  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *dst = g_build_filename (tmp, files[i], NULL);
-      g_unlink (dst);
-    }
-  g_rmdir (tmp);
+  ls_test_remove_tree (tmp);
   return g_steal_pointer (&error);
 }
 
