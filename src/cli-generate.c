@@ -307,6 +307,40 @@ add_stats (JsonBuilder *b, const LsGenerateStats *st)
   json_builder_end_object (b);
 }
 
+/* What generate and caption print once the model is done: the streamed
+ * text's end of line, or the JSON object (with "prompt_ids" when
+ * @prompt_ids is given); then the statistics when asked for.  Returns the
+ * exit status. */
+static int
+finish_generation (const GenArgs *a, const StreamState *state, gboolean ok, GError **error,
+                   const GArray *prompt_ids, const GArray *out_ids, const LsGenerateStats *stats)
+{
+  if (!ok)
+    {
+      if (state->stream)
+        printf ("\n");
+      return ls_cli_fail_error (NULL, error);
+    }
+  if (a->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      if (prompt_ids != NULL)
+        add_ids (b, "prompt_ids", (const int *) prompt_ids->data, prompt_ids->len);
+      add_ids (b, "ids", (const int *) out_ids->data, out_ids->len);
+      json_builder_set_member_name (b, "text");
+      json_builder_add_string_value (b, state->text->str);
+      add_stats (b, stats);
+      json_builder_end_object (b);
+      ls_cli_print_json (b, FALSE);
+    }
+  else
+    printf ("\n");
+  if (a->stats)
+    print_stats (stats);
+  return 0;
+}
+
 int
 ls_cli_generate (int argc, char **argv)
 {
@@ -349,31 +383,10 @@ ls_cli_generate (int argc, char **argv)
   g_autoptr(GString) text = g_string_new (NULL);
   StreamState state = { !a.json, text };
   g_autoptr(GArray) out_ids = g_array_new (FALSE, FALSE, sizeof (int));
-  if (!ls_language_model_generate_ids (lm, (int *) prompt_ids->data, prompt_ids->len, &options,
-                                       stream_cb, &state, out_ids, &stats, NULL, &error))
-    {
-      if (state.stream)
-        printf ("\n");
-      return ls_cli_fail_error (NULL, &error);
-    }
-
-  if (a.json)
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      json_builder_begin_object (b);
-      add_ids (b, "prompt_ids", (int *) prompt_ids->data, prompt_ids->len);
-      add_ids (b, "ids", (int *) out_ids->data, out_ids->len);
-      json_builder_set_member_name (b, "text");
-      json_builder_add_string_value (b, text->str);
-      add_stats (b, &stats);
-      json_builder_end_object (b);
-      ls_cli_print_json (b, FALSE);
-    }
-  else
-    printf ("\n");
-  if (a.stats)
-    print_stats (&stats);
-  return 0;
+  gboolean ok = ls_language_model_generate_ids (lm, (int *) prompt_ids->data, prompt_ids->len,
+                                                &options, stream_cb, &state, out_ids, &stats,
+                                                NULL, &error);
+  return finish_generation (&a, &state, ok, &error, prompt_ids, out_ids, &stats);
 }
 
 /* FILE.safetensors:TENSOR, float32 [3, S, S] or [1, 3, S, S]. */
@@ -467,27 +480,7 @@ ls_cli_caption (int argc, char **argv)
   g_autoptr(GString) text = g_string_new (NULL);
   StreamState state = { !a.json, text };
   g_autoptr(GArray) out_ids = g_array_new (FALSE, FALSE, sizeof (int));
-  if (!ls_language_model_caption (lm, pixels, &options, stream_cb, &state, out_ids, &stats,
-                                  NULL, &error))
-    {
-      if (state.stream)
-        printf ("\n");
-      return ls_cli_fail_error (NULL, &error);
-    }
-  if (a.json)
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      json_builder_begin_object (b);
-      add_ids (b, "ids", (int *) out_ids->data, out_ids->len);
-      json_builder_set_member_name (b, "text");
-      json_builder_add_string_value (b, text->str);
-      add_stats (b, &stats);
-      json_builder_end_object (b);
-      ls_cli_print_json (b, FALSE);
-    }
-  else
-    printf ("\n");
-  if (a.stats)
-    print_stats (&stats);
-  return 0;
+  gboolean ok = ls_language_model_caption (lm, pixels, &options, stream_cb, &state, out_ids,
+                                           &stats, NULL, &error);
+  return finish_generation (&a, &state, ok, &error, NULL, out_ids, &stats);
 }
