@@ -31,7 +31,7 @@ typedef struct {
 } Run;
 
 static const char *const image_extensions[] = {
-  ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", NULL
+  ".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".gif", NULL
 };
 
 static gboolean

@@ -146,7 +146,7 @@ leafscope_dataset_model_init (LeafscopeDatasetModel *self)
 gboolean
 leafscope_is_image_file_name (const char *name)
 {
-  static const char *exts[] = { ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif" };
+  static const char *exts[] = { ".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".gif" };
   g_autofree char *lower = NULL;
 
   if (name == NULL || name[0] == '.')
