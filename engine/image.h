@@ -1,5 +1,6 @@
-/* image.h: photo decoding (GdkPixbuf, EXIF orientation, alpha dropped as PIL's
- * convert("RGB") does, pixel limit checked before decoding) and the
+/* image.h: photo decoding (GdkPixbuf; JPEG, PNG, WebP, TIFF and GIF only, the
+ * loader chosen by the file's signature; EXIF orientation; alpha dropped as
+ * PIL's convert("RGB") does; pixel limit checked before decoding) and the
  * ViTImageProcessor steps (PIL-compatible resize, rescale, normalize, CHW). */
 #pragma once
 
@@ -24,7 +25,7 @@ LsImage *ls_image_new_from_bytes (GBytes       *bytes,
                                   GError      **error);
 /* ls_image_load() scaled down while decoding to fit in @max_side x
  * @max_side (aspect kept; smaller pictures keep their size), with the same
- * checks (pixel limit, truncated BMPs): for thumbnails of untrusted files,
+ * checks (photo formats only, pixel limit): for thumbnails of untrusted files,
  * which must not reach GdkPixbuf unchecked.  JPEG scales inside the decoder;
  * other formats decode at full size first, which the pixel limit bounds. */
 LsImage *ls_image_load_thumbnail (const char   *path,
