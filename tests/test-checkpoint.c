@@ -368,13 +368,9 @@ test_no_weights (void)
 static void
 test_leaf_vit (void)
 {
-  const char *shared = g_getenv ("LEAFSCOPE_SHARED");
-  g_autofree char *dir = shared != NULL ? g_build_filename (shared, "models", "leaf-vit", NULL) : NULL;
-  if (dir == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR))
-    {
-      g_test_skip ("../shared/models/leaf-vit is not available (LEAFSCOPE_SHARED)");
-      return;
-    }
+  g_autofree char *dir = ls_test_shared_dir ("models", "leaf-vit", NULL);
+  if (dir == NULL)
+    return;
   g_autoptr(GError) error = NULL;
   g_autoptr(LsCheckpoint) ck = ls_checkpoint_open (dir, &error);
   g_assert_no_error (error);

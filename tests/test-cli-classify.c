@@ -372,15 +372,10 @@ test_inspect (void)
 static void
 test_evaluate_beans (void)
 {
-  const char *shared = g_getenv ("LEAFSCOPE_SHARED");
-  g_autofree char *dataset = shared ? g_build_filename (shared, "datasets", "beans", "validation", NULL) : NULL;
-  g_autofree char *model = shared ? g_build_filename (shared, "models", "leaf-vit", NULL) : NULL;
-  if (dataset == NULL || !g_file_test (dataset, G_FILE_TEST_IS_DIR)
-      || !g_file_test (model, G_FILE_TEST_IS_DIR))
-    {
-      g_test_skip ("LEAFSCOPE_SHARED has no datasets/beans/validation and models/leaf-vit");
-      return;
-    }
+  g_autofree char *dataset = ls_test_shared_dir ("datasets", "beans", "validation", NULL);
+  g_autofree char *model = dataset ? ls_test_shared_dir ("models", "leaf-vit", NULL) : NULL;
+  if (model == NULL)
+    return;
   g_auto(LsTestRun) r = { 0 };
   ls_test_run_cli (&r, "evaluate", "--json", "--model", model, dataset, NULL);
   g_assert_cmpint (r.status, ==, 0);

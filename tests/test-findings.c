@@ -2,6 +2,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <math.h>
 #include "findings.h"
+#include "test-util.h"
 
 /* A 240x240 white photo with a green disc (radius 90) holding brown spots
  * (radius 6) whose area is known exactly by counting. */
@@ -351,14 +352,9 @@ mean_affected (const char *folder, int *out_count)
 static void
 test_real_photos (void)
 {
-  const char *shared = g_getenv ("LEAFSCOPE_SHARED");
-  g_autofree char *root = shared ? g_build_filename (shared, "datasets", "beans", "validation", NULL) : NULL;
-
-  if (root == NULL || !g_file_test (root, G_FILE_TEST_IS_DIR))
-    {
-      g_test_skip ("Beans validation photos not found (LEAFSCOPE_SHARED/datasets/beans/validation)");
-      return;
-    }
+  g_autofree char *root = ls_test_shared_dir ("datasets", "beans", "validation", NULL);
+  if (root == NULL)
+    return;
   g_autofree char *healthy_dir = g_build_filename (root, "healthy", NULL);
   g_autofree char *rust_dir = g_build_filename (root, "bean_rust", NULL);
   g_autofree char *spot_dir = g_build_filename (root, "angular_leaf_spot", NULL);

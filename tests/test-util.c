@@ -21,6 +21,28 @@ ls_test_fixture (const char *first, ...)
   return g_build_filenamev ((char **) parts->pdata);
 }
 
+char *
+ls_test_shared_dir (const char *first, ...)
+{
+  const char *root = g_getenv ("LEAFSCOPE_SHARED");
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  g_ptr_array_add (parts, (gpointer) (root != NULL ? root : "(LEAFSCOPE_SHARED unset)"));
+  va_list args;
+  va_start (args, first);
+  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (gpointer) p);
+  va_end (args);
+  g_ptr_array_add (parts, NULL);
+  g_autofree char *dir = g_build_filenamev ((char **) parts->pdata);
+  if (root == NULL || !g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *message = g_strdup_printf ("%s is not available (LEAFSCOPE_SHARED)", dir);
+      g_test_skip (message);
+      return NULL;
+    }
+  return g_steal_pointer (&dir);
+}
+
 void
 ls_test_remove_tree (const char *path)
 {

@@ -10,6 +10,11 @@ G_BEGIN_DECLS
  * is set (meson sets it). */
 char *ls_test_fixture (const char *first, ...) G_GNUC_NULL_TERMINATED;
 
+/* The folder below $LEAFSCOPE_SHARED (../shared: models and datasets that
+ * are not in the repository) named by the NULL-terminated components, or
+ * NULL after g_test_skip() naming it when it is not there. */
+char *ls_test_shared_dir (const char *first, ...) G_GNUC_NULL_TERMINATED;
+
 /* Removes @path and, for a directory, everything below it; symbolic
  * links are removed, never followed. */
 void ls_test_remove_tree (const char *path);
