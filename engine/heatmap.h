@@ -65,6 +65,11 @@ LsImage *ls_heatmap_composite       (const LsImage *photo,
  * uniform wash, as the functions above); @gamma > 0 keeps low attention
  * transparent, so the photo shows unchanged there and hot spots stand out.
  * The functions below quantise @value to the colour map's 256 steps first. */
+/* The look every Leafscope client uses (app, report, CLI): inferno, alpha
+ * growing with attention so cold areas show the photo unchanged. */
+#define LS_HEATMAP_DEFAULT_GAMMA   1.5f
+#define LS_HEATMAP_DEFAULT_OPACITY 0.8f
+
 float    ls_heatmap_alpha           (float        value,
                                      float        opacity,
                                      float        gamma);

@@ -374,8 +374,10 @@ ls_cli_classify (int argc, char **argv)
         g_autoptr(LsImage) base = in->photo != NULL
                                   ? ls_image_copy (in->photo)
                                   : image_from_pixels (in->pixels, S, ls_vit_get_preprocess_config (vit));
-        g_autoptr(LsImage) overlay = ls_heatmap_composite (base, rollouts + (gsize) i * grid * grid,
-                                                           grid, grid, LS_COLORMAP_INFERNO, 0.5f);
+        g_autoptr(LsImage) overlay = ls_heatmap_composite_weighted (base, rollouts + (gsize) i * grid * grid,
+                                                                    grid, grid, LS_COLORMAP_INFERNO,
+                                                                    LS_HEATMAP_DEFAULT_OPACITY,
+                                                                    LS_HEATMAP_DEFAULT_GAMMA);
         g_autofree char *path = numbered_path (heatmap_out, i, n);
         if (!ls_cli_save_png (overlay, path, &error))
           return fail_error (path, &error);

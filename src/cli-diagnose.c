@@ -143,8 +143,10 @@ write_heatmap (Run *run, const char *path, const LsImage *image, const LsDiagnos
     }
   g_hash_table_add (run->heatmap_names, g_strdup (name));
 
-  g_autoptr(LsImage) overlay = ls_heatmap_composite (image, d->rollout, d->grid_size,
-                                                     d->grid_size, LS_COLORMAP_INFERNO, 0.5f);
+  g_autoptr(LsImage) overlay = ls_heatmap_composite_weighted (image, d->rollout, d->grid_size,
+                                                              d->grid_size, LS_COLORMAP_INFERNO,
+                                                              LS_HEATMAP_DEFAULT_OPACITY,
+                                                              LS_HEATMAP_DEFAULT_GAMMA);
   char *out = g_build_filename (run->heatmap_dir, name, NULL);
   if (!ls_cli_save_png (overlay, out, error))
     {

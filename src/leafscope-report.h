@@ -6,13 +6,14 @@
 #include <gio/gio.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include "image.h"
+#include "heatmap.h"
 
 /* The colour map of every heatmap the app shows or saves. */
 #define LEAFSCOPE_COLORMAP LS_COLORMAP_INFERNO
 /* Overlay alpha = opacity * attention^gamma (ls_heatmap_alpha): low attention
  * leaves the photo as it is, hot spots stand out.  Shared by the photo view,
  * its legend and the exported report image. */
-#define LEAFSCOPE_HEATMAP_GAMMA 1.5f
+#define LEAFSCOPE_HEATMAP_GAMMA LS_HEATMAP_DEFAULT_GAMMA
 
 G_BEGIN_DECLS
 
