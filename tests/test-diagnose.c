@@ -199,20 +199,7 @@ direct_generation (const char *text_dir, const char *prompt, const LsGenerateOpt
 static char *
 make_text_model (const char *prompt_json)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *gpt2 = ls_test_fixture ("gpt2-tiny", NULL);
-  char *dir = g_dir_make_tmp ("leafscope-diagnose-XXXXXX", &error);
-  g_assert_no_error (error);
-  const char *files[] = { "config.json", "model.safetensors", "vocab.json", "merges.txt" };
-  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *from = g_build_filename (gpt2, files[i], NULL);
-      g_autofree char *to = g_build_filename (dir, files[i], NULL);
-      g_assert_cmpint (symlink (from, to), ==, 0);
-    }
-  g_autofree char *path = g_build_filename (dir, LS_PROMPT_FILE_NAME, NULL);
-  g_assert_true (g_file_set_contents (path, prompt_json, -1, NULL));
-  return dir;
+  return ls_test_gpt2_tiny_with (LS_PROMPT_FILE_NAME, prompt_json);
 }
 
 static void

@@ -11,15 +11,7 @@
 #include "diagnose.h"
 #include "ls-error.h"
 #include "prompt.h"
-
-static char *
-fixture (const char *folder, const char *file)
-{
-  const char *root = g_getenv ("LEAFSCOPE_FIXTURES");
-  g_assert_nonnull (root);
-  g_autofree char *abs = g_canonicalize_filename (root, NULL);
-  return g_build_filename (abs, folder, file, NULL);
-}
+#include "test-util.h"
 
 /* 100,000 '[': json-glib 1.6.6 overflows its stack on this (SIGSEGV). */
 static char *
@@ -29,39 +21,6 @@ deep_json (void)
   memset (deep, '[', 100000);
   deep[100000] = '\0';
   return deep;
-}
-
-/* A copy of gpt2-tiny (links) plus @extra_name with @extra_contents. */
-static char *
-text_model_with (const char *extra_name, const char *extra_contents)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *gpt2 = fixture ("gpt2-tiny", NULL);
-  char *dir = g_dir_make_tmp ("leafscope-hostile-model-XXXXXX", &error);
-  g_assert_no_error (error);
-  const char *files[] = { "config.json", "model.safetensors", "vocab.json", "merges.txt" };
-  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *from = g_build_filename (gpt2, files[i], NULL);
-      g_autofree char *to = g_build_filename (dir, files[i], NULL);
-      g_assert_cmpint (symlink (from, to), ==, 0);
-    }
-  g_autofree char *extra = g_build_filename (dir, extra_name, NULL);
-  g_assert_true (g_file_set_contents (extra, extra_contents, -1, NULL));
-  return dir;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_unlink (p);
-    }
-  g_rmdir (dir);
 }
 
 static void
@@ -106,14 +65,14 @@ test_tokenizer_files_deep (void)
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *dir = text_model_with (names[i], deep);
+      g_autofree char *dir = ls_test_gpt2_tiny_with (names[i], deep);
       g_autoptr(LsTokenizer) tok = ls_tokenizer_load (dir, &error);
       g_assert_null (tok);
       g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
       g_test_message ("%s", error->message);
       g_assert_nonnull (strstr (error->message, names[i]));
       g_assert_nonnull (strstr (error->message, "nests deeper"));
-      remove_dir (dir);
+      ls_test_remove_tree (dir);
     }
 }
 
@@ -124,19 +83,19 @@ static void
 test_tokenizer_json_types (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = text_model_with ("tokenizer.json", "{\"added_tokens\": 5}");
+  g_autofree char *dir = ls_test_gpt2_tiny_with ("tokenizer.json", "{\"added_tokens\": 5}");
   g_autoptr(LsTokenizer) tok = ls_tokenizer_load (dir, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ls_tokenizer_get_vocab_size (tok), ==, 400);
-  remove_dir (dir);
+  ls_test_remove_tree (dir);
 
-  g_autofree char *dir2 = text_model_with ("tokenizer.json",
+  g_autofree char *dir2 = ls_test_gpt2_tiny_with ("tokenizer.json",
       "{\"added_tokens\": [3, {\"content\": \"<leaf>\", \"id\": \"7\"}]}");
   g_autoptr(LsTokenizer) tok2 = ls_tokenizer_load (dir2, &error);
   g_assert_no_error (error);
   /* An id that is not a number is no id: the token goes after the vocab. */
   g_assert_cmpint (ls_tokenizer_token_to_id (tok2, "<leaf>"), ==, 400);
-  remove_dir (dir2);
+  ls_test_remove_tree (dir2);
 }
 
 static void
@@ -144,14 +103,14 @@ test_generation_config_deep (void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *deep = deep_json ();
-  g_autofree char *text = text_model_with ("generation_config.json", deep);
-  g_autofree char *vit = fixture ("vit-tiny", NULL);
+  g_autofree char *text = ls_test_gpt2_tiny_with ("generation_config.json", deep);
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
   g_autoptr(LsDiagnoser) d = ls_diagnoser_new (vit, text, &error);
   g_assert_null (d);
   g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, "generation_config.json nests deeper"));
-  remove_dir (text);
+  ls_test_remove_tree (text);
 }
 
 static void
@@ -165,11 +124,11 @@ test_prompt_deep (void)
   g_assert_nonnull (strstr (error->message, "leafscope-prompt.json nests deeper"));
   g_clear_error (&error);
 
-  g_autofree char *dir = text_model_with (LS_PROMPT_FILE_NAME, deep);
+  g_autofree char *dir = ls_test_gpt2_tiny_with (LS_PROMPT_FILE_NAME, deep);
   format = ls_prompt_format_load (dir, &error);
   g_assert_null (format);
   g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
-  remove_dir (dir);
+  ls_test_remove_tree (dir);
 }
 
 /* Every input kept in tests/fuzz/regressions/, fed to the parser of the
@@ -182,7 +141,7 @@ test_fuzz_regressions (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GDir) d = g_dir_open (LEAFSCOPE_FUZZ_REGRESSIONS, 0, &error);
   g_assert_no_error (error);
-  g_autofree char *gpt2 = fixture ("gpt2-tiny", NULL);
+  g_autofree char *gpt2 = ls_test_fixture ("gpt2-tiny", NULL);
   g_autoptr(LsTokenizer) tiny = ls_tokenizer_load (gpt2, &error);
   g_assert_no_error (error);
   int n = 0;

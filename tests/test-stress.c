@@ -21,6 +21,7 @@
 #include "diagnose.h"
 #include "ls-error.h"
 #include "prompt.h"
+#include "test-util.h"
 
 #define N_REQUESTS 100
 #define MAX_NEW_TOKENS 16
@@ -37,37 +38,10 @@ fixture (const char *folder, const char *file)
 
 /* gpt2-tiny with a short prompt template (its 128-token context is too
  * short for the stock prompt), as a folder of links. */
-static const char *const text_files[] = { "config.json", "model.safetensors", "vocab.json", "merges.txt" };
-
 static char *
 make_text_model (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *gpt2 = fixture ("gpt2-tiny", NULL);
-  char *dir = g_dir_make_tmp ("leafscope-stress-XXXXXX", &error);
-  g_assert_no_error (error);
-  for (gsize i = 0; i < G_N_ELEMENTS (text_files); i++)
-    {
-      g_autofree char *from = g_build_filename (gpt2, text_files[i], NULL);
-      g_autofree char *to = g_build_filename (dir, text_files[i], NULL);
-      g_assert_cmpint (symlink (from, to), ==, 0);
-    }
-  g_autofree char *prompt = g_build_filename (dir, LS_PROMPT_FILE_NAME, NULL);
-  g_assert_true (g_file_set_contents (prompt, "{\"template\": \"{language} {label}:\"}", -1, NULL));
-  return dir;
-}
-
-static void
-remove_text_model (const char *dir)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (text_files); i++)
-    {
-      g_autofree char *p = g_build_filename (dir, text_files[i], NULL);
-      g_unlink (p);
-    }
-  g_autofree char *prompt = g_build_filename (dir, LS_PROMPT_FILE_NAME, NULL);
-  g_unlink (prompt);
-  g_rmdir (dir);
+  return ls_test_gpt2_tiny_with (LS_PROMPT_FILE_NAME, "{\"template\": \"{language} {label}:\"}");
 }
 
 /* ---- the worker ---- */
@@ -386,7 +360,7 @@ test_hundred_requests (void)
     ls_image_free (photos[i]);
   g_free (vision[0]);
   g_free (vision[1]);
-  remove_text_model (text_dir);
+  ls_test_remove_tree (text_dir);
 }
 
 /* The user quits while the description streams: the UI cancels the job and
@@ -420,7 +394,7 @@ test_quit_during_generation (void)
   g_assert_cmpint (w.other_errors, ==, 0);
   g_assert_cmpint (w.published_seq, ==, -1);
   worker_clear (&w);
-  remove_text_model (text_dir);
+  ls_test_remove_tree (text_dir);
 }
 
 /* The user picks another vision model while the description streams: the
@@ -469,7 +443,7 @@ test_switch_model_mid_generation (void)
     g_assert_cmpfloat_with_epsilon (w.published_probs[k], want_probs[k], 1e-6);
   g_assert_cmpstr (w.published_text, ==, want_text);
   worker_clear (&w);
-  remove_text_model (text_dir);
+  ls_test_remove_tree (text_dir);
 }
 
 int

@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 char *
 ls_test_fixture (const char *first, ...)
@@ -19,6 +20,31 @@ ls_test_fixture (const char *first, ...)
   va_end (args);
   g_ptr_array_add (parts, NULL);
   return g_build_filenamev ((char **) parts->pdata);
+}
+
+char *
+ls_test_gpt2_tiny_with (const char *extra_name, const char *extra_contents)
+{
+  static const char *const files[] = { "config.json", "model.safetensors", "vocab.json", "merges.txt" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fixture = ls_test_fixture ("gpt2-tiny", NULL);
+  /* Links need an absolute target. */
+  g_autofree char *gpt2 = g_canonicalize_filename (fixture, NULL);
+  char *dir = g_dir_make_tmp ("leafscope-text-model-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *from = g_build_filename (gpt2, files[i], NULL);
+      g_autofree char *to = g_build_filename (dir, files[i], NULL);
+      g_assert_cmpint (symlink (from, to), ==, 0);
+    }
+  if (extra_name != NULL)
+    {
+      g_autofree char *extra = g_build_filename (dir, extra_name, NULL);
+      g_assert_true (g_file_set_contents (extra, extra_contents, -1, NULL));
+    }
+  return dir;
 }
 
 char *

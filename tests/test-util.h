@@ -15,6 +15,13 @@ char *ls_test_fixture (const char *first, ...) G_GNUC_NULL_TERMINATED;
  * NULL after g_test_skip() naming it when it is not there. */
 char *ls_test_shared_dir (const char *first, ...) G_GNUC_NULL_TERMINATED;
 
+/* A temporary model folder holding links to tests/fixtures/gpt2-tiny's
+ * config, weights and tokenizer, plus @extra_name with @extra_contents
+ * when @extra_name is not NULL (a prompt template, a hostile JSON file...).
+ * Remove it with ls_test_remove_tree(). */
+char *ls_test_gpt2_tiny_with (const char *extra_name,
+                              const char *extra_contents);
+
 /* Removes @path and, for a directory, everything below it; symbolic
  * links are removed, never followed. */
 void ls_test_remove_tree (const char *path);
