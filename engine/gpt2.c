@@ -81,32 +81,29 @@ struct _LsGpt2 {
   float       *cross_v;
 };
 
-/* y (n, out) = x (n, in) . W (in, out) + b.  A single row (decoding) goes
- * through sgemv: OpenBLAS 0.3.21's sgemm packs W even for M = 1, reading and
- * writing the whole matrix again; sgemv reads it once (2-3x faster per token
- * here, see the commit).  Batches keep sgemm. */
+/* y (n, out) = x (n, in) . W (in, out) + b, W float32.  A single row
+ * (decoding) reads W once on the matvec threads: OpenBLAS 0.3.21's sgemm
+ * packs W even for M = 1, reading and writing the whole matrix again, and
+ * its sgemv splits W by columns (measured: 23.5 ms/token against 15.9 with
+ * matvec.c's row split, GPT-2 124M).  Batches keep sgemm. */
 static void
-conv1d (float *y, const float *x, const float *w, const float *b, int n, int in, int out)
+conv1d (LsGpt2 *self, float *y, const float *x, const float *w, const float *b,
+        int n, int in, int out)
 {
-  if (n != 1)
-    {
-      ls_conv1d (y, x, w, b, n, in, out);
-      return;
-    }
-  if (b != NULL)
-    memcpy (y, b, sizeof (float) * out);
-  cblas_sgemv (CblasRowMajor, CblasTrans, in, out, 1.0f, w, out, x, 1,
-               b != NULL ? 1.0f : 0.0f, y, 1);
+  if (n == 1)
+    ls_matvec_in_out (self->mv, y, x, w, LS_DTYPE_F32, b, in, out);
+  else
+    ls_conv1d (y, x, w, b, n, in, out);
 }
 
 /* y (n, out) = x (n, in) . W (in, out) + b for a checkpoint matrix.  One F16
  * row reads W once as F16, widening in registers (matvec.c); a batch widens
- * F16 first, then sgemm; float32 goes to conv1d (sgemv / sgemm). */
+ * F16 first, then sgemm. */
 static void
 project (LsGpt2 *self, float *y, const float *x, Weights w, const float *b,
          int n, int in, int out)
 {
-  if (n == 1 && w.dtype == LS_DTYPE_F16)
+  if (n == 1)
     {
       ls_matvec_in_out (self->mv, y, x, w.data, w.dtype, b, in, out);
       return;
@@ -117,7 +114,7 @@ project (LsGpt2 *self, float *y, const float *x, Weights w, const float *b,
       ls_vec_f16_to_f32 (self->widen, w.data, (gsize) in * out);
       wf = self->widen;
     }
-  conv1d (y, x, wf, b, n, in, out);
+  ls_conv1d (y, x, wf, b, n, in, out);
 }
 
 static const void *
@@ -356,7 +353,7 @@ ls_gpt2_set_encoder_states (LsGpt2 *self, const float *states, int n_states, GEr
   for (int l = 0; l < self->L; l++)
     {
       const Layer *y = &self->layers[l];
-      conv1d (kv, states, y->kv_attn_w, y->kv_attn_b, n_states, E, 2 * E);
+      conv1d (self, kv, states, y->kv_attn_w, y->kv_attn_b, n_states, E, 2 * E);
       for (int hd = 0; hd < H; hd++)
         {
           float *k = self->cross_k + (((gsize) l * H + hd) * n_states) * D;
@@ -467,11 +464,11 @@ forward_chunk (LsGpt2 *self, const int *ids, int n, int p0)
       if (self->config.add_cross_attention)
         {
           ls_layernorm (self->h, self->x, y->ln_x_w, y->ln_x_b, n, E, eps);
-          conv1d (self->qkv, self->h, y->q_attn_w, y->q_attn_b, n, E, E); /* (n, E) */
+          conv1d (self, self->qkv, self->h, y->q_attn_w, y->q_attn_b, n, E, E); /* (n, E) */
           gsize S = self->n_states;
           attend (self, self->qkv, E, self->cross_k + (gsize) l * H * S * D,
                   self->cross_v + (gsize) l * H * S * D, (int) S, (int) S, n, 0, FALSE, scale);
-          conv1d (self->proj, self->att, y->x_proj_w, y->x_proj_b, n, E, E);
+          conv1d (self, self->proj, self->att, y->x_proj_w, y->x_proj_b, n, E, E);
           ls_add_inplace (self->x, self->proj, nE);
         }
 
@@ -552,15 +549,11 @@ ls_gpt2_forward (LsGpt2 *self, const int *ids, int n, float *logits, gboolean al
         }
       else
         {
-          /* Only the last row: lm_head (V, E) . h, read once (sgemv, or F16 as F16) */
+          /* Only the last row: lm_head (V, E) . h, read once (F16 as F16) */
           ls_layernorm (self->h, self->x + (gsize) (m - 1) * E, self->ln_f_w, self->ln_f_b, 1, E,
                         self->config.layer_norm_epsilon);
-          if (self->lm_head.dtype == LS_DTYPE_F16)
-            ls_matvec_out_in (self->mv, logits, self->h, self->lm_head.data, LS_DTYPE_F16,
-                              NULL, E, V);
-          else
-            cblas_sgemv (CblasRowMajor, CblasNoTrans, V, E, 1.0f, self->lm_head.data, E,
-                         self->h, 1, 0.0f, logits, 1);
+          ls_matvec_out_in (self->mv, logits, self->h, self->lm_head.data,
+                            self->lm_head.dtype, NULL, E, V);
         }
     }
   return TRUE;
