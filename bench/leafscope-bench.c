@@ -5,7 +5,7 @@
  *
  *   info | load_vit DIR | vit BATCH | load_gpt2 DIR | prefill N | decode P N
  *   | load_diagnoser DIR | diagnose IMAGE | load_lm DIR | writer N TEXT
- *   | sgemm M N K [REPS] | bandwidth MB | rss | quit
+ *   | sgemm M N K [REPS] | bandwidth MB | fma | rss | quit
  *
  * Not a test: it prints timings, it checks nothing. */
 #include <cblas.h>
@@ -313,6 +313,69 @@ cmd_sgemm (Bench *b, int m, int n, int k, int reps)
   printf ("{\"ok\": true, \"gflops\": %.3f}\n", 2.0 * m * n * k / s / 1e9);
 }
 
+/* The arithmetic roof: independent FMA chains on every thread, nothing
+ * loaded.  Ten 8-lane accumulators hide the FMA latency on current x86
+ * cores (latency 4-5 cycles, 2 units). */
+#if defined(__x86_64__)
+#include <immintrin.h>
+typedef struct {
+  gint64 iters;
+  float  sink;
+} FmaJob;
+
+__attribute__ ((target ("avx2,fma"))) static gpointer
+fma_job (gpointer data)
+{
+  FmaJob *job = data;
+  __m256 a[10], m = _mm256_set1_ps (0.999999f), c = _mm256_set1_ps (1e-7f);
+  for (int k = 0; k < 10; k++)
+    a[k] = _mm256_set1_ps ((float) k);
+  for (gint64 i = 0; i < job->iters; i++)
+    for (int k = 0; k < 10; k++)
+      a[k] = _mm256_fmadd_ps (a[k], m, c);
+  float out[8];
+  __m256 s = a[0];
+  for (int k = 1; k < 10; k++)
+    s = _mm256_add_ps (s, a[k]);
+  _mm256_storeu_ps (out, s);
+  job->sink = out[0];
+  return NULL;
+}
+#endif
+
+static void
+cmd_fma (Bench *b, int threads)
+{
+#if defined(__x86_64__)
+  if ((ls_cpu_detect_features () & (LS_CPU_AVX2 | LS_CPU_FMA)) != (LS_CPU_AVX2 | LS_CPU_FMA))
+    {
+      printf ("{\"ok\": false, \"error\": \"no AVX2+FMA on this CPU\"}\n");
+      return;
+    }
+  threads = CLAMP (threads, 1, 64);
+  const gint64 iters = 20 * 1000 * 1000;
+  double best = INFINITY;
+  for (int r = 0; r < 3; r++)
+    {
+      FmaJob jobs[64];
+      GThread *th[64];
+      double t = now_ms ();
+      for (int i = 0; i < threads; i++)
+        {
+          jobs[i] = (FmaJob) { iters, 0 };
+          th[i] = g_thread_new ("fma", fma_job, &jobs[i]);
+        }
+      for (int i = 0; i < threads; i++)
+        g_thread_join (th[i]);
+      best = MIN (best, now_ms () - t);
+    }
+  /* 10 chains x 8 lanes x 2 flops per iteration and thread */
+  printf ("{\"ok\": true, \"gflops\": %.3f}\n", threads * iters * 160.0 / (best * 1e-3) / 1e9);
+#else
+  printf ("{\"ok\": false, \"error\": \"x86-64 only\"}\n");
+#endif
+}
+
 typedef struct {
   const guint32 *p;
   gsize          n;
@@ -442,6 +505,8 @@ main (int argc, char **argv)
         cmd_sgemm (&b, i1, i2, i3, i4 > 0 ? i4 : 5);
       else if (strcmp (line, "bandwidth") == 0)
         cmd_bandwidth (&b, i1, threads);
+      else if (strcmp (line, "fma") == 0)
+        cmd_fma (&b, threads);
       else if (strcmp (line, "rss") == 0)
         printf ("{\"ok\": true, \"mb\": %.2f}\n", peak_rss_mb ());
       else
