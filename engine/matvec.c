@@ -293,7 +293,10 @@ run_chunk (const Job *job, int chunk)
 static void
 work (LsMatvec *self, int index)
 {
-  gboolean touched = FALSE;
+  /* The job whose partial sums this participant has started.  Per job, not
+   * per call: a worker still in here after the last chunk of one job can
+   * claim the first chunks of the next. */
+  guint64 touched = 0;
 
   for (;;)
     {
@@ -306,11 +309,11 @@ work (LsMatvec *self, int index)
       if (job->rows_fn != NULL)
         {
           float *acc = self->partial + (gsize) index * self->partial_size;
-          if (!touched)
+          if (touched != (c >> 32))
             {
               memset (acc, 0, sizeof (float) * job->out);
               atomic_store (&self->used[index], 1);
-              touched = TRUE;
+              touched = c >> 32;
             }
           int i0 = (int) ((gint64) job->in * chunk / job->n_chunks);
           int i1 = (int) ((gint64) job->in * (chunk + 1) / job->n_chunks);
@@ -360,7 +363,10 @@ run_parallel (LsMatvec *self, const Job *job)
 {
   self->job = *job;
   atomic_store (&self->done, 0);
-  int gen = atomic_load (&self->generation) + 1;
+  /* Never 0: that means "no job" to work().  Wraps without overflow. */
+  int gen = (int) (((guint32) atomic_load (&self->generation) + 1) & 0x7fffffff);
+  if (gen == 0)
+    gen = 1;
   atomic_store (&self->limit, (guint64) (guint32) gen << 32 | (guint32) job->n_chunks);
   atomic_store (&self->claim, (guint64) (guint32) gen << 32);
   /* Under the lock so that a worker about to sleep cannot miss it. */
