@@ -268,8 +268,47 @@ NAME (float *y, const float *x, const void *wv, const float *b,                 
 }
 
 #define F32_SCALAR(p) (*(p))
-ROWS_KERNEL (rows_f32_avx2, float, load8_f32, F32_SCALAR)
-ROWS_KERNEL (rows_f16_avx2, guint16, load8_f16, f16_scalar)
+ROWS_KERNEL (rows4_f32_avx2, float, load8_f32, F32_SCALAR)
+ROWS_KERNEL (rows4_f16_avx2, guint16, load8_f16, f16_scalar)
+
+/* Eight rows at a time, the rest four or one at a time: eight streams keep
+ * more cache misses in flight per core than four (measured on GPT-2 124M
+ * shapes, 2 threads: F16 11.9 against 13.2 ms, F32 16.9 against 18.5 ms per
+ * token's products, means of four alternating runs). */
+#define ROWS8_KERNEL(NAME, T, LOAD8, SCALAR, REST)                                \
+X86_TARGET static void                                                            \
+NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)        \
+{                                                                                 \
+  const T *w = wv;                                                                \
+  int i = i0;                                                                     \
+  for (; i + 8 <= i1; i += 8)                                                     \
+    {                                                                             \
+      const T *r0 = w + (gsize) i * out;                                          \
+      __m256 xv[8];                                                               \
+      for (int k = 0; k < 8; k++)                                                 \
+        xv[k] = _mm256_set1_ps (x[i + k]);                                        \
+      int j = 0;                                                                  \
+      for (; j + 8 <= out; j += 8)                                                \
+        {                                                                         \
+          __m256 a = _mm256_loadu_ps (acc + j);                                   \
+          __m256 c = _mm256_mul_ps (xv[1], LOAD8 (r0 + out + j));                 \
+          a = _mm256_fmadd_ps (xv[0], LOAD8 (r0 + j), a);                         \
+          c = _mm256_fmadd_ps (xv[3], LOAD8 (r0 + 3 * (gsize) out + j), c);       \
+          a = _mm256_fmadd_ps (xv[2], LOAD8 (r0 + 2 * (gsize) out + j), a);       \
+          c = _mm256_fmadd_ps (xv[5], LOAD8 (r0 + 5 * (gsize) out + j), c);       \
+          a = _mm256_fmadd_ps (xv[4], LOAD8 (r0 + 4 * (gsize) out + j), a);       \
+          c = _mm256_fmadd_ps (xv[7], LOAD8 (r0 + 7 * (gsize) out + j), c);       \
+          a = _mm256_fmadd_ps (xv[6], LOAD8 (r0 + 6 * (gsize) out + j), a);       \
+          _mm256_storeu_ps (acc + j, _mm256_add_ps (a, c));                       \
+        }                                                                         \
+      for (; j < out; j++)                                                        \
+        for (int k = 0; k < 8; k++)                                               \
+          acc[j] += x[i + k] * SCALAR (r0 + k * (gsize) out + j);                 \
+    }                                                                             \
+  REST (acc, x, wv, out, i, i1);                                                  \
+}
+ROWS8_KERNEL (rows_f32_avx2, float, load8_f32, F32_SCALAR, rows4_f32_avx2)
+ROWS8_KERNEL (rows_f16_avx2, guint16, load8_f16, f16_scalar, rows4_f16_avx2)
 OUT_IN_KERNEL (out_in_f32_avx2, float, load8_f32, F32_SCALAR)
 OUT_IN_KERNEL (out_in_f16_avx2, guint16, load8_f16, f16_scalar)
 #endif
