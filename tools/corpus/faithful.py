@@ -52,6 +52,26 @@ QUALITY_WORDS = {
               "blurred": re.compile(r"desfocad[ao]|borrad[ao]", re.I)},
 }
 
+# Severity words for the affected area, mildest first, and where each starts:
+# the report must use the one its area calls for, or none.
+SEVERITY = {
+    "en": ["an early or light infection", "a moderate infection",
+           "a heavy infection", "a severe infection"],
+    "pt_BR": ["uma infecção inicial ou leve", "uma infecção moderada",
+              "uma infecção forte", "uma infecção severa"],
+}
+SEVERITY_PATTERNS = {
+    "en": [re.compile(p, re.I) for p in (r"\b(early|light) infection", r"\bmoderate infection",
+                                          r"\bheavy infection", r"\bsevere infection")],
+    "pt_BR": [re.compile(p, re.I) for p in (r"infecção (inicial|leve)", r"infecção moderada",
+                                             r"infecção forte", r"infecção severa")],
+}
+
+
+def severity_index(area):
+    return 0 if area < 5 else 1 if area < 15 else 2 if area < 30 else 3
+
+
 _SENT_SPLIT = re.compile(r"(?<=[.!?;:])\s+|\n+")
 _PERCENT = re.compile(r"(\d+)\s?%")
 
@@ -107,6 +127,10 @@ def check(findings, report):
     quality_ok = all(QUALITY_WORDS[lang][q].search(report)
                      for q in quality_list(findings["quality"]))
 
+    want = severity_index(int(findings["affected_area"]))
+    severity_ok = not any(pat.search(report) for i, pat in enumerate(SEVERITY_PATTERNS[lang])
+                          if i != want)
+
     return {
         "diagnosis": diagnosis_ok,
         "confidence": confidence_ok,
@@ -114,5 +138,6 @@ def check(findings, report):
         "numbers": numbers_ok,
         "uncertain": uncertain_ok,
         "quality": quality_ok,
-        "all": diagnosis_ok and numbers_ok and uncertain_ok and quality_ok,
+        "severity": severity_ok,
+        "all": diagnosis_ok and numbers_ok and uncertain_ok and quality_ok and severity_ok,
     }

@@ -85,14 +85,18 @@ P = {
             "The runner-up was {rname} with {rconf}%, so the two are not clearly separated.",
             "The runner-up class, {rname}, received {rconf}%, not far behind.",
         ],
-        "severity": ["an early or light infection", "a moderate infection",
-                     "a heavy infection", "a severe infection"],
+        "severity": faithful.SEVERITY["en"],
         "area_disease": [
             "About {area}% of the leaf area shows lesion-coloured tissue, which suggests {sev}.",
             "Lesion-coloured tissue covers roughly {area}% of the leaf.",
             "The estimated affected area is {area}% of the leaf, which points to {sev}.",
             "Around {area}% of the leaf surface is discoloured by lesions.",
             "Affected area: about {area}% of the leaf, {sev}.",
+        ],
+        "area_disease_low": [
+            "Only about {area}% of the leaf shows lesion-coloured tissue, which suggests {sev}; small or early lesions can escape this estimate.",
+            "Lesion-coloured tissue covers just {area}% of the leaf, {sev}, although small lesions may be under-counted.",
+            "The estimated affected area is only {area}% of the leaf, which points to {sev}.",
         ],
         "area_healthy_zero": [
             "No lesion-coloured tissue was found ({area}% of the leaf area).",
@@ -191,14 +195,18 @@ P = {
             "A segunda hipótese foi {rname}, com {rconf}%, então as duas não estão bem separadas.",
             "A segunda hipótese, {rname}, recebeu {rconf}%, não muito atrás.",
         ],
-        "severity": ["uma infecção inicial ou leve", "uma infecção moderada",
-                     "uma infecção forte", "uma infecção severa"],
+        "severity": faithful.SEVERITY["pt_BR"],
         "area_disease": [
             "Cerca de {area}% da área da folha apresenta tecido com cor de lesão, o que sugere {sev}.",
             "O tecido com cor de lesão cobre aproximadamente {area}% da folha.",
             "A área afetada estimada é de {area}% da folha, o que indica {sev}.",
             "Em torno de {area}% da superfície da folha está descolorida por lesões.",
             "Área afetada: cerca de {area}% da folha, {sev}.",
+        ],
+        "area_disease_low": [
+            "Apenas cerca de {area}% da folha apresenta tecido com cor de lesão, o que sugere {sev}; lesões pequenas ou iniciais podem escapar desta estimativa.",
+            "O tecido com cor de lesão cobre só {area}% da folha, {sev}, embora lesões pequenas possam ser subestimadas.",
+            "A área afetada estimada é de apenas {area}% da folha, o que indica {sev}.",
         ],
         "area_healthy_zero": [
             "Não foi encontrado tecido com cor de lesão ({area}% da área da folha).",
@@ -280,6 +288,10 @@ def sample_findings(rng):
     runner = rng.choice([l for l in LABELS if l != label])
     if label == "healthy":
         area = min(5, int(rng.random() ** 2 * 6))
+    elif rng.random() < 0.4:
+        # Real diseased photos measure low: 0-16% over Beans validation, often
+        # 0-2% where small rust pustules are under-counted (engine/findings.c).
+        area = rng.randint(0, 4)
     else:
         area = int(round(2 + 58 * rng.random() ** 1.5))
     attention = rng.choices(["focused", "spread", "diffuse"], [0.4, 0.35, 0.25])[0]
@@ -319,10 +331,6 @@ def with_intro(intro, sentence):
     return intro + lower_first(sentence) if intro else sentence
 
 
-def severity_index(area):
-    return 0 if area < 5 else 1 if area < 15 else 2 if area < 30 else 3
-
-
 def compose(rng, f, kb):
     lang, label = f["language"], f["label"]
     p = P[lang]
@@ -332,7 +340,7 @@ def compose(rng, f, kb):
     name = rng.choice(p["name"][label])
     fmt = dict(name=name, conf=f["confidence"], rname=p["rname"][f["runner_up"]],
                rconf=f["runner_up_confidence"], area=f["affected_area"],
-               sev=p["severity"][severity_index(f["affected_area"])])
+               sev=p["severity"][faithful.severity_index(f["affected_area"])])
 
     key = "open_" + ("healthy" if healthy else "disease") + ("_uncertain" if uncertain else "")
     opener = rng.choice(p[key]).format(**fmt)
@@ -341,7 +349,7 @@ def compose(rng, f, kb):
     if healthy:
         akey = "area_healthy_zero" if f["affected_area"] == 0 else "area_healthy"
     else:
-        akey = "area_disease"
+        akey = "area_disease_low" if f["affected_area"] <= 2 else "area_disease"
     middle.append(rng.choice(p[akey]).format(**fmt))
     att = rng.choice(p["attention"][f["attention"]])
     if f["attention"] == "focused" and not healthy and rng.random() < 0.4:

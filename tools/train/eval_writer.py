@@ -42,7 +42,7 @@ import bpe  # noqa: E402
 import faithful  # noqa: E402
 from export_gpt2 import load_folder  # noqa: E402
 
-KEYS = ("diagnosis", "confidence", "area", "numbers", "uncertain", "quality", "all")
+KEYS = ("diagnosis", "confidence", "area", "numbers", "uncertain", "quality", "severity", "all")
 
 
 @torch.no_grad()
@@ -83,6 +83,20 @@ def perplexity(model, tok, rows):
     return math.exp(tot / n), n
 
 
+def engine_generate(engine, model, prompt, max_new, sampling=None, seed=0):
+    argv = [engine, "generate", "--model", model, "--prompt", prompt,
+            "--max-new-tokens", str(max_new), "--json"]
+    if sampling is None:
+        argv.append("--greedy")
+    else:
+        argv += ["--temperature", str(sampling["temperature"]), "--top-k", str(sampling["top_k"]),
+                 "--top-p", str(sampling["top_p"]), "--seed", str(seed)]
+    r = subprocess.run(argv, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("engine failed (%d): %s" % (r.returncode, r.stderr.strip()[:300]))
+    return json.loads(r.stdout)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
@@ -92,9 +106,15 @@ def main():
     ap.add_argument("--examples", type=int, default=2, help="full examples shown per language")
     ap.add_argument("--engine", help="path of leafscope-cli to compare greedy ids with")
     ap.add_argument("--engine-prompts", type=int, default=3)
+    ap.add_argument("--by", default="torch", choices=("torch", "engine"),
+                    help="who writes the reports: PyTorch, or --engine (minutes instead of tens of "
+                         "minutes on a CPU; greedy ids equal PyTorch's, see the comparison; sampled "
+                         "ones use the engine's own sampler with the same settings, seed = row index)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json-out", help="write every generated report here")
     a = ap.parse_args()
+    if a.by == "engine" and not a.engine:
+        ap.error("--by engine needs --engine")
     torch.set_num_threads(a.threads)
 
     model = load_folder(a.model)
@@ -139,7 +159,10 @@ def main():
                     prompt = prompt.replace("{%s}" % k, str(v))
                 assert prompt == e["prompt"], "leafscope-prompt.json differs from the corpus header"
                 ids = tok.encode(prompt)
-                if mode == "greedy":
+                if a.by == "engine":
+                    new = engine_generate(a.engine, a.model, e["prompt"], max_new,
+                                          None if mode == "greedy" else gen, seed=i)["ids"]
+                elif mode == "greedy":
                     new = model.greedy(ids, max_new, stop_ids)
                 else:
                     new = sample(model, ids, max_new, stop_ids, gen["temperature"], gen["top_k"],
@@ -179,13 +202,11 @@ def main():
         for e in picks:
             ids = tok.encode(e["prompt"])
             ref = model.greedy(ids, max_new, stop_ids)
-            r = subprocess.run([a.engine, "generate", "--model", a.model, "--prompt", e["prompt"],
-                                "--greedy", "--max-new-tokens", str(max_new), "--json"],
-                               capture_output=True, text=True)
-            if r.returncode != 0:
-                print("engine failed (%d): %s" % (r.returncode, r.stderr.strip()[:300]))
+            try:
+                out = engine_generate(a.engine, a.model, e["prompt"], max_new)
+            except RuntimeError as ex:
+                print(ex)
                 continue
-            out = json.loads(r.stdout)
             eq_prompt = out["prompt_ids"] == ids
             eq = out["ids"] == ref
             same += int(eq and eq_prompt)

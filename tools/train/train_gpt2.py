@@ -13,6 +13,7 @@ written every --ckpt-minutes and at the end; tools/train/export_gpt2.py turns
 it into the HuggingFace folder.
 """
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -28,7 +29,19 @@ import bpe  # noqa: E402
 from gpt2 import Config, GPT2LMHeadModel  # noqa: E402
 
 
-def load_split(path, tok, limit=None):
+def load_split(path, tok, tok_folder, limit=None):
+    """(ids, prompt length) per document.  Tokenizing 30,000 documents in pure
+    Python takes a while: the result is kept beside the corpus file, keyed by
+    the tokenizer's vocabulary and merges, so a run elsewhere (a GPU machine)
+    can carry it instead of tokenizing again."""
+    key = hashlib.sha256()
+    for name in ("vocab.json", "merges.txt"):
+        with open(os.path.join(tok_folder, name), "rb") as f:
+            key.update(f.read())
+    cache = "%s.ids-%s.json" % (path, key.hexdigest()[:16])
+    if limit is None and os.path.exists(cache):
+        with open(cache) as f:
+            return [(ids, n) for ids, n in json.load(f)]
     rows = []
     with open(path, encoding="utf-8") as f:
         for i, line in enumerate(f):
@@ -39,6 +52,10 @@ def load_split(path, tok, limit=None):
             ids = tok.encode(e["text"])
             assert ids[:n_prompt] == tok.encode(e["prompt"])
             rows.append((ids, n_prompt))
+    if limit is None:
+        with open(cache + ".tmp", "w") as f:
+            json.dump(rows, f)
+        os.replace(cache + ".tmp", cache)
     return rows
 
 
@@ -55,11 +72,12 @@ def batch_tensors(rows, pad_id):
 
 
 @torch.no_grad()
-def evaluate(model, rows, pad_id, bs=32):
+def evaluate(model, rows, pad_id, bs=32, device="cpu"):
     model.eval()
     tot, n = 0.0, 0
     for i in range(0, len(rows), bs):
         x, y = batch_tensors(rows[i:i + bs], pad_id)
+        x, y = x.to(device), y.to(device)
         logits, _ = model(x)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
                                ignore_index=-100, reduction="sum")
@@ -84,6 +102,7 @@ def main():
     ap.add_argument("--n-head", type=int, default=4)
     ap.add_argument("--n-positions", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-steps", type=int, default=0, help="0: until the time budget ends")
     ap.add_argument("--resume", help="start from this checkpoint's weights (fresh optimizer and schedule)")
@@ -103,8 +122,8 @@ def main():
     tok = bpe.Tokenizer(a.tokenizer)
     eot = tok.vocab["<|endoftext|>"]
     t0 = time.time()
-    train = load_split(os.path.join(a.corpus, "train.jsonl"), tok)
-    held = load_split(os.path.join(a.corpus, "heldout.jsonl"), tok)
+    train = load_split(os.path.join(a.corpus, "train.jsonl"), tok, a.tokenizer)
+    held = load_split(os.path.join(a.corpus, "heldout.jsonl"), tok, a.tokenizer)
     say("tokenized %d train / %d held-out docs in %.0fs; %d train target tokens"
         % (len(train), len(held), time.time() - t0, sum(len(i) - p for i, p in train)))
 
@@ -118,6 +137,7 @@ def main():
         model.load_state_dict(ck["model"])
         step0 = ck["step"]
         say("resumed from %s (step %d)" % (a.resume, step0))
+    model.to(a.device)
     n_params = sum(p.numel() for p in model.parameters())
     say("model: %d parameters, config %s" % (n_params, json.dumps(cfg.to_dict())))
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
@@ -134,7 +154,8 @@ def main():
     cursor = 0
 
     def save(tag):
-        torch.save({"config": cfg.to_dict(), "model": model.state_dict(), "step": step0 + step,
+        state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        torch.save({"config": cfg.to_dict(), "model": state, "step": step0 + step,
                     "docs_seen": seen, "minutes": (time.time() - start) / 60.0},
                    os.path.join(a.out, "ckpt.pt.tmp"))
         os.replace(os.path.join(a.out, "ckpt.pt.tmp"), os.path.join(a.out, "ckpt.pt"))
@@ -155,6 +176,7 @@ def main():
         rows = [train[i] for i in order[cursor:cursor + a.batch]]
         cursor += a.batch
         x, y = batch_tensors(rows, eot)
+        x, y = x.to(a.device), y.to(a.device)
         logits, _ = model(x)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
         opt.zero_grad(set_to_none=True)
@@ -172,7 +194,7 @@ def main():
             save("periodic")
             last_ckpt = time.time()
     save("final")
-    nll = evaluate(model, held, eot)
+    nll = evaluate(model, held, eot, device=a.device)
     say("done: %d steps, %d docs seen (%.2f epochs), %.1f min; held-out report-token loss %.4f, perplexity %.3f"
         % (step, seen, seen / len(train), (time.time() - start) / 60.0, nll, math.exp(nll)))
 
