@@ -301,6 +301,7 @@ ls_cli_classify (int argc, char **argv)
   if (model_dir == NULL)
     model_dir = ls_cli_default_model_dir ("leaf-vit");
 
+  GCancellable *cancellable = ls_cli_interrupt_cancellable ();
   g_autoptr(GError) error = NULL;
   g_autoptr(LsVit) vit = load_model (model_dir, &error);
   if (vit == NULL)
@@ -315,6 +316,8 @@ ls_cli_classify (int argc, char **argv)
   for (int i = 1; i < argc; i++)
     {
       Input in = { 0 };
+      if (g_cancellable_is_cancelled (cancellable))
+        return ls_cli_interrupted ();
       if (!input_from_image (&in, vit, argv[i], heatmap_out != NULL, &error))
         return fail_error (argv[i], &error);
       g_array_append_val (inputs, in);
@@ -348,7 +351,9 @@ ls_cli_classify (int argc, char **argv)
       for (int i = 0; i < b; i++)
         memcpy (batch + i * per, g_array_index (inputs, Input, start + i).pixels,
                 per * sizeof (float));
-      g_autoptr(LsVitOutput) out = ls_vit_forward (vit, batch, b, flags, NULL, &error);
+      g_autoptr(LsVitOutput) out = ls_vit_forward (vit, batch, b, flags, cancellable, &error);
+      if (out == NULL && ls_cli_error_is_interrupt (error))
+        return ls_cli_interrupted ();
       if (out == NULL)
         return fail_error (model_dir, &error);
       memcpy (logits + (gsize) start * M, out->logits, sizeof (float) * b * M);
@@ -366,6 +371,9 @@ ls_cli_classify (int argc, char **argv)
       if (dump_out != NULL && !dump_tensors (dump_out, out, inputs, S, &error))
         return fail_error (dump_out, &error);
     }
+  /* Results print at the end: an interrupted run prints none. */
+  if (g_cancellable_is_cancelled (cancellable))
+    return ls_cli_interrupted ();
 
   if (heatmap_out != NULL)
     for (int i = 0; i < n; i++)
@@ -380,7 +388,11 @@ ls_cli_classify (int argc, char **argv)
                                                                     LS_HEATMAP_DEFAULT_GAMMA);
         g_autofree char *path = numbered_path (heatmap_out, i, n);
         if (!ls_cli_save_png (overlay, path, &error))
-          return fail_error (path, &error);
+          {
+            if (ls_cli_error_is_interrupt (error))
+              return ls_cli_interrupted ();
+            return fail_error (path, &error);
+          }
       }
 
   int k = MIN (top, M);
@@ -522,6 +534,14 @@ collect_samples (const char *dataset, const LsVitConfig *config, GArray *samples
   return TRUE;
 }
 
+/* Ends the progress line that `evaluate` redraws on a terminal. */
+static void
+finish_progress (gboolean tty)
+{
+  if (tty)
+    fprintf (stderr, "\n");
+}
+
 int
 ls_cli_evaluate (int argc, char **argv)
 {
@@ -541,6 +561,7 @@ ls_cli_evaluate (int argc, char **argv)
   if (model_dir == NULL)
     model_dir = ls_cli_default_model_dir ("leaf-vit");
 
+  GCancellable *cancellable = ls_cli_interrupt_cancellable ();
   g_autoptr(GError) error = NULL;
   g_autoptr(LsVit) vit = load_model (model_dir, &error);
   if (vit == NULL)
@@ -566,6 +587,11 @@ ls_cli_evaluate (int argc, char **argv)
   for (int start = 0; start < n; start += BATCH)
     {
       int b = MIN (BATCH, n - start);
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          finish_progress (tty);
+          return ls_cli_interrupted ();
+        }
       for (int i = 0; i < b; i++)
         {
           Input in = { 0 };
@@ -575,7 +601,13 @@ ls_cli_evaluate (int argc, char **argv)
           memcpy (batch + i * per, in.pixels, per * sizeof (float));
           input_clear (&in);
         }
-      g_autoptr(LsVitOutput) out = ls_vit_forward (vit, batch, b, LS_VIT_OUTPUT_DEFAULT, NULL, &error);
+      g_autoptr(LsVitOutput) out = ls_vit_forward (vit, batch, b, LS_VIT_OUTPUT_DEFAULT,
+                                                   cancellable, &error);
+      if (out == NULL && ls_cli_error_is_interrupt (error))
+        {
+          finish_progress (tty);
+          return ls_cli_interrupted ();
+        }
       if (out == NULL)
         return fail_error (model_dir, &error);
       for (int i = 0; i < b; i++)
@@ -588,8 +620,7 @@ ls_cli_evaluate (int argc, char **argv)
       fflush (stderr);
     }
   double seconds = (g_get_monotonic_time () - t0) / 1e6;
-  if (tty)
-    fprintf (stderr, "\n");
+  finish_progress (tty);
 
   g_autofree int *confusion = g_new0 (int, M * M); /* [true][predicted] */
   int correct = 0;

@@ -1,7 +1,7 @@
 /* cli-common.h: what every leafscope-cli subcommand shares. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "image.h"
@@ -33,10 +33,25 @@ void  ls_cli_print_json   (JsonBuilder *builder,
 /* Writes @image as a PNG at @path through a temporary file in the same
  * folder and a rename: a failed write (disk full) keeps the previous file,
  * and readers never see half a PNG.  The file gets the usual permissions
- * (0666 less the umask).  Errors name @path. */
+ * (0666 less the umask).  Errors name @path.  Once the process is
+ * interrupted (see below) it writes nothing and fails with
+ * G_IO_ERROR_CANCELLED; a second signal during a write takes effect only
+ * once the temporary file is renamed or removed. */
 gboolean ls_cli_save_png (const LsImage *image,
                           const char    *path,
                           GError       **error);
+/* A process-wide cancellable, cancelled when SIGINT or SIGTERM arrives.
+ * The first call installs the handlers (a small thread dispatches them);
+ * after the first signal SIGINT and SIGTERM kill at once again.  Commands
+ * that do long work call it before starting, pass it to the engine and
+ * check it between photos or batches.  Not owned by the caller. */
+GCancellable *ls_cli_interrupt_cancellable (void);
+/* Prints "leafscope-cli: interrupted" on stderr and returns the exit status
+ * a shell gives for the signal that interrupted the process: 130 for
+ * SIGINT, 143 for SIGTERM. */
+int   ls_cli_interrupted  (void);
+/* Whether @error is the cancellation ls_cli_interrupt_cancellable reports. */
+gboolean ls_cli_error_is_interrupt (const GError *error);
 /* Folder of a default model shipped in data/models (LEAFSCOPE_DATA_DIR when
  * set, else the installed data directory); newly allocated. */
 char *ls_cli_default_model_dir (const char *name);

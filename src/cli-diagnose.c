@@ -15,6 +15,8 @@
 
 typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV } OutputFormat;
 
+typedef enum { PHOTO_DONE, PHOTO_FAILED, PHOTO_INTERRUPTED } PhotoResult;
+
 typedef struct {
   LsDiagnoser  *diagnoser;
   OutputFormat  format;
@@ -28,6 +30,7 @@ typedef struct {
   GHashTable   *heatmap_names;  /* names written in this run */
   GString      *description;    /* the current image's description */
   gboolean      streaming;      /* text format: pieces go straight to stdout */
+  GCancellable *cancellable;    /* cancelled by Ctrl+C */
 } Run;
 
 static const char *const image_extensions[] = {
@@ -328,8 +331,10 @@ report_failure (Run *run, const char *path, const char *what, const GError *erro
     print_json_error (path, error->message);
 }
 
-/* Diagnoses one photo; FALSE (reported on stderr) when it failed. */
-static gboolean
+/* Diagnoses one photo.  Failures are reported on stderr; an interrupted
+ * photo prints no result line (only the text format's streamed
+ * description, ended by a newline). */
+static PhotoResult
 diagnose_one (Run *run, const char *path, gboolean *header_done)
 {
   g_autoptr(GError) error = NULL;
@@ -338,11 +343,13 @@ diagnose_one (Run *run, const char *path, gboolean *header_done)
   g_autoptr(LsImage) image = ls_image_load (path, &error);
   g_autoptr(LsDiagnosis) d = NULL;
   if (image != NULL)
-    d = ls_diagnoser_classify (run->diagnoser, image, run->threshold, NULL, &error);
+    d = ls_diagnoser_classify (run->diagnoser, image, run->threshold, run->cancellable, &error);
+  if (d == NULL && ls_cli_error_is_interrupt (error))
+    return PHOTO_INTERRUPTED;
   if (d == NULL)
     {
       report_failure (run, path, "", error);
-      return FALSE;
+      return PHOTO_FAILED;
     }
   double seconds_diagnosis = (g_get_monotonic_time () - start) / 1e6;
 
@@ -350,10 +357,12 @@ diagnose_one (Run *run, const char *path, gboolean *header_done)
   if (run->heatmap_dir != NULL)
     {
       heatmap = write_heatmap (run, path, image, d, &error);
+      if (heatmap == NULL && ls_cli_error_is_interrupt (error))
+        return PHOTO_INTERRUPTED;
       if (heatmap == NULL)
         {
           report_failure (run, path, "heatmap: ", error);
-          return FALSE;
+          return PHOTO_FAILED;
         }
     }
 
@@ -380,14 +389,16 @@ diagnose_one (Run *run, const char *path, gboolean *header_done)
       if (run->streaming)
         fputs ("  ", stdout);
       gboolean ok = ls_diagnoser_describe (run->diagnoser, d, run->language, &options,
-                                           on_piece, run, &stats, NULL, &error);
+                                           on_piece, run, &stats, run->cancellable, &error);
       if (run->streaming)
         fputs ("\n", stdout);
       run->streaming = FALSE;
+      if (!ok && ls_cli_error_is_interrupt (error))
+        return PHOTO_INTERRUPTED;
       if (!ok)
         {
           report_failure (run, path, "description: ", error);
-          return FALSE;
+          return PHOTO_FAILED;
         }
     }
 
@@ -408,7 +419,7 @@ diagnose_one (Run *run, const char *path, gboolean *header_done)
       break;
     }
   fflush (stdout);
-  return TRUE;
+  return PHOTO_DONE;
 }
 
 int
@@ -458,7 +469,9 @@ ls_cli_diagnose (int argc, char **argv)
     "recursively for image files.\n\n"
     "Exit status: 0 when every photo was diagnosed; 1 when some photo failed (each\n"
     "failure is reported on stderr, and in json as {\"path\", \"error\"}, and the run\n"
-    "goes on with the next); 2 on a usage error or a model that cannot be loaded.");
+    "goes on with the next); 2 on a usage error or a model that cannot be loaded;\n"
+    "130 (143) when Ctrl+C (SIGTERM) stopped the run: the results printed so far\n"
+    "are whole, and the photo in progress is left out.");
   g_option_context_add_main_entries (context, entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -523,10 +536,13 @@ ls_cli_diagnose (int argc, char **argv)
   if (photos->len == 0)
     return ls_cli_fail (NULL, "diagnose: no image files found");
 
+  GCancellable *cancellable = ls_cli_interrupt_cancellable ();
   gint64 load_start = g_get_monotonic_time ();
   g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (vision_model, text_model, &error);
   if (diagnoser == NULL)
     return ls_cli_fail_error (NULL, &error);
+  if (g_cancellable_is_cancelled (cancellable))
+    return ls_cli_interrupted ();
   if (!quiet)
     fprintf (stderr, "leafscope-cli: models loaded in %.2f s (%s%s%s)\n",
              (g_get_monotonic_time () - load_start) / 1e6, vision_model,
@@ -546,6 +562,7 @@ ls_cli_diagnose (int argc, char **argv)
     .heatmap_dir = heatmap_dir,
     .heatmap_names = names,
     .description = description,
+    .cancellable = cancellable,
   };
 
   gboolean header_done = FALSE;
@@ -553,9 +570,14 @@ ls_cli_diagnose (int argc, char **argv)
   for (guint i = 0; i < photos->len; i++)
     {
       const char *path = photos->pdata[i];
+      if (g_cancellable_is_cancelled (cancellable))
+        return ls_cli_interrupted ();
       if (!quiet)
         fprintf (stderr, "leafscope-cli: [%u/%u] %s\n", i + 1, photos->len, path);
-      if (!diagnose_one (&run, path, &header_done))
+      PhotoResult result = diagnose_one (&run, path, &header_done);
+      if (result == PHOTO_INTERRUPTED)
+        return ls_cli_interrupted ();
+      if (result == PHOTO_FAILED)
         failed++;
     }
 

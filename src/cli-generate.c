@@ -310,7 +310,8 @@ add_stats (JsonBuilder *b, const LsGenerateStats *st)
 /* What generate and caption print once the model is done: the streamed
  * text's end of line, or the JSON object (with "prompt_ids" when
  * @prompt_ids is given); then the statistics when asked for.  Returns the
- * exit status. */
+ * exit status.  An interrupted run ends its streamed text with a newline and
+ * prints no JSON (the text is unfinished). */
 static int
 finish_generation (const GenArgs *a, const StreamState *state, gboolean ok, GError **error,
                    const GArray *prompt_ids, const GArray *out_ids, const LsGenerateStats *stats)
@@ -319,6 +320,8 @@ finish_generation (const GenArgs *a, const StreamState *state, gboolean ok, GErr
     {
       if (state->stream)
         printf ("\n");
+      if (ls_cli_error_is_interrupt (*error))
+        return ls_cli_interrupted ();
       return ls_cli_fail_error (NULL, error);
     }
   if (a->json)
@@ -363,6 +366,7 @@ ls_cli_generate (int argc, char **argv)
   if (prompt == NULL)
     return ls_cli_fail (NULL, "generate: --prompt STR is required");
 
+  GCancellable *cancellable = ls_cli_interrupt_cancellable ();
   g_autoptr(LsLanguageModel) lm = ls_language_model_load (a.model, &error);
   if (lm == NULL)
     return ls_cli_fail_error (a.model, &error);
@@ -385,7 +389,7 @@ ls_cli_generate (int argc, char **argv)
   g_autoptr(GArray) out_ids = g_array_new (FALSE, FALSE, sizeof (int));
   gboolean ok = ls_language_model_generate_ids (lm, (int *) prompt_ids->data, prompt_ids->len,
                                                 &options, stream_cb, &state, out_ids, &stats,
-                                                NULL, &error);
+                                                cancellable, &error);
   return finish_generation (&a, &state, ok, &error, prompt_ids, out_ids, &stats);
 }
 
@@ -450,6 +454,7 @@ ls_cli_caption (int argc, char **argv)
   if ((image_path == NULL) == (pixel_spec == NULL) || argc > 2)
     return ls_cli_fail (NULL, "caption: give one IMAGE or --pixel-values FILE:TENSOR");
 
+  GCancellable *cancellable = ls_cli_interrupt_cancellable ();
   g_autoptr(LsLanguageModel) lm = ls_language_model_load (a.model, &error);
   if (lm == NULL)
     return ls_cli_fail_error (a.model, &error);
@@ -481,6 +486,6 @@ ls_cli_caption (int argc, char **argv)
   StreamState state = { !a.json, text };
   g_autoptr(GArray) out_ids = g_array_new (FALSE, FALSE, sizeof (int));
   gboolean ok = ls_language_model_caption (lm, pixels, &options, stream_cb, &state, out_ids,
-                                           &stats, NULL, &error);
+                                           &stats, cancellable, &error);
   return finish_generation (&a, &state, ok, &error, NULL, out_ids, &stats);
 }
