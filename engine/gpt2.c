@@ -84,8 +84,9 @@ struct _LsGpt2 {
 /* y (n, out) = x (n, in) . W (in, out) + b, W float32.  A single row
  * (decoding) reads W once on the matvec threads: OpenBLAS 0.3.21's sgemm
  * packs W even for M = 1, reading and writing the whole matrix again, and
- * its sgemv splits W by columns (measured: 23.5 ms/token against 15.9 with
- * matvec.c's row split, GPT-2 124M).  Batches keep sgemm. */
+ * its sgemv was slower than matvec.c's row split (GPT-2 124M F32 decoding:
+ * 23.5-25.9 ms/token with sgemv, 20.7-23.5 with the row split).  Batches
+ * keep sgemm. */
 static void
 conv1d (LsGpt2 *self, float *y, const float *x, const float *w, const float *b,
         int n, int in, int out)

@@ -428,8 +428,9 @@ run_parallel (LsMatvec *self, const Job *job)
 
 /* y = b + x . W with W stored [in, out].  Split by input rows, so that each
  * thread streams one contiguous block of W (split by columns, every thread
- * would read short pieces of every row: measured 15.8 against 19.4 GB/s for
- * the contiguous [out, in] products); the partial sums are added at the end. */
+ * reads short pieces of every row: GPT-2 124M F16 decoding measured 18-26
+ * ms/token that way, 14.4-15.8 this way); the partial sums are added at the
+ * end. */
 static void
 run_rows (LsMatvec *self, RowsFn fn, float *y, const float *x, const void *w,
           const float *b, int in, int out)
