@@ -22,6 +22,8 @@ struct _LsDiagnoser {
   LsLanguageModel *language;      /* nullable */
   LsPromptFormat  *prompt_format; /* the text model's, or the fallback */
   LsGenerateOptions defaults;     /* generation_config.json, then the prompt file */
+  LsScope         *scope;         /* nullable: the scope check is off */
+  char            *scope_off;     /* why it is off */
 };
 
 /* Reads the sampling settings of DIR/generation_config.json (transformers'
@@ -146,6 +148,14 @@ ls_diagnoser_new (const char *vision_model_dir, const char *text_model_dir,
     self->defaults.max_new_tokens = format->max_new_tokens;
   if (format->stop[0] != NULL)
     self->defaults.stop_strings = (const char * const *) format->stop;
+  gboolean stale = FALSE;
+  g_autoptr(GError) scope_error = NULL;
+  const LsVitConfig *vc = ls_vit_get_config (vit);
+  self->scope = ls_scope_find (vision_model_dir, vc->num_labels, vc->hidden_size, &stale, &scope_error);
+  if (self->scope == NULL)
+    self->scope_off = scope_error != NULL ? g_strdup (scope_error->message)
+                      : g_strdup (stale ? "the scope file was fitted on other weights: run leafscope-cli calibrate again"
+                                        : "this model has no scope file: run leafscope-cli calibrate");
   self->vit = g_steal_pointer (&vit);
   self->language = g_steal_pointer (&language);
   self->prompt_format = g_steal_pointer (&format);
@@ -160,6 +170,8 @@ ls_diagnoser_free (LsDiagnoser *self)
   ls_vit_free (self->vit);
   ls_language_model_free (self->language);
   ls_prompt_format_free (self->prompt_format);
+  ls_scope_free (self->scope);
+  g_free (self->scope_off);
   g_free (self);
 }
 
@@ -167,6 +179,14 @@ gboolean
 ls_diagnoser_has_text_model (LsDiagnoser *self)
 {
   return self->language != NULL;
+}
+
+const LsScope *
+ls_diagnoser_get_scope (LsDiagnoser *self, const char **why)
+{
+  if (why != NULL)
+    *why = self->scope_off;
+  return self->scope;
 }
 
 LsLanguageModel *
@@ -183,9 +203,27 @@ ls_diagnosis_free (LsDiagnosis *diagnosis)
   g_strfreev (diagnosis->labels);
   g_free (diagnosis->logits);
   g_free (diagnosis->probs);
+  g_free (diagnosis->raw_probs);
   g_free (diagnosis->rollout);
   g_free (diagnosis->last_layer);
   g_free (diagnosis);
+}
+
+/* The status of the photo (scope.h decides); d->probs become calibrated. */
+static void
+judge (const LsScope *scope, LsDiagnosis *d, const LsVitOutput *out, const LsImage *image,
+       float uncertainty_threshold)
+{
+  LsScopeVerdict verdict = { .probs = d->probs };
+
+  d->raw_probs = g_memdup2 (out->probs, (gsize) d->n_labels * sizeof (float));
+  ls_scope_judge (scope, out->logits, out->probs, d->n_labels, out->last_hidden, out->tokens,
+                  out->hidden_size, &d->findings, image->width, image->height, image->incomplete,
+                  uncertainty_threshold, &verdict);
+  d->status = verdict.status;
+  d->status_reason = verdict.reason;
+  d->scope_checked = verdict.scope_checked;
+  d->scope_score = verdict.scope_score;
 }
 
 LsDiagnosis *
@@ -254,8 +292,10 @@ ls_diagnoser_classify (LsDiagnoser *self, const LsImage *image,
 
   g_autoptr(LsPhotoAnalysis) analysis = ls_photo_analysis_new (image->rgb, image->width,
                                                                image->height, image->width * 3);
-  ls_findings_set_probs (&d->findings, d->probs, n, uncertainty_threshold);
   ls_findings_set_photo (&d->findings, analysis);
+  judge (self->scope, d, out, image, uncertainty_threshold);
+  ls_findings_set_probs (&d->findings, d->probs, n, uncertainty_threshold);
+  d->findings.uncertain = d->status != LS_DIAGNOSIS_DIAGNOSED;
   d->findings.attention_concentration =
     ls_photo_analysis_attention_concentration (analysis, d->rollout, grid);
   d->top_index = d->findings.top_index;
@@ -278,6 +318,19 @@ ls_diagnoser_build_prompt (LsDiagnoser *self, const LsDiagnosis *diagnosis,
     .findings = f,
   };
   return ls_prompt_build (self->prompt_format, &input);
+}
+
+char *
+ls_diagnosis_status_text (const LsDiagnosis *diagnosis, const char *language)
+{
+  const LsFindings *f = &diagnosis->findings;
+  LsPromptInput input = {
+    .language = language != NULL ? language : "en",
+    .label = diagnosis->labels[f->top_index],
+    .runner_up = f->runner_up_index >= 0 ? diagnosis->labels[f->runner_up_index] : NULL,
+    .findings = f,
+  };
+  return ls_prompt_status_text (&input, diagnosis->status, diagnosis->status_reason);
 }
 
 void
@@ -356,6 +409,15 @@ ls_diagnoser_describe (LsDiagnoser *self, const LsDiagnosis *diagnosis,
 {
   g_return_val_if_fail (self != NULL && diagnosis != NULL, FALSE);
 
+  g_autofree char *notice = ls_diagnosis_status_text (diagnosis, language);
+  if (diagnosis->status == LS_DIAGNOSIS_NOT_A_LEAF || diagnosis->status == LS_DIAGNOSIS_UNUSABLE)
+    {
+      if (stats != NULL)
+        memset (stats, 0, sizeof *stats);
+      if (callback != NULL)
+        callback (-1, notice, user_data);
+      return TRUE;
+    }
   if (self->language == NULL)
     {
       g_set_error_literal (error, LS_ERROR, LS_ERROR_INVALID_ARGUMENT,
@@ -373,6 +435,8 @@ ls_diagnoser_describe (LsDiagnoser *self, const LsDiagnosis *diagnosis,
   else
     ls_diagnoser_init_generate_options (self, &opts);
 
+  if (notice != NULL && callback != NULL)
+    callback (-1, notice, user_data);
   g_autofree char *prompt = ls_diagnoser_build_prompt (self, diagnosis, language);
   Relay relay = {
     .callback = callback,

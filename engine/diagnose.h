@@ -13,6 +13,7 @@
 #include "findings.h"
 #include "image.h"
 #include "generate.h"
+#include "scope.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,15 @@ typedef struct {
   int        num_heads;
   float     *rollout;      /* [grid * grid] in [0, 1]: attention rollout, mean fusion */
   float     *last_layer;   /* [(num_heads + 1)][grid * grid] in [0, 1]: head mean first, then each head */
+  /* Whether to answer at all (scope.h, issue 12).  probs, top_score and the
+   * findings hold the calibrated probabilities when scope_checked, the raw
+   * ones otherwise; uncertain and findings.uncertain are TRUE exactly when
+   * status is not LS_DIAGNOSIS_DIAGNOSED. */
+  LsDiagnosisStatus status;
+  LsStatusReason    status_reason;
+  float            *raw_probs;     /* [n_labels] the model's own softmax */
+  gboolean          scope_checked; /* FALSE: no scope file for this model, check off */
+  float             scope_score;   /* distance to the nearest class / threshold: > 1 out of scope */
 } LsDiagnosis;
 
 /* @text_model_dir may be NULL: classify only. */
@@ -41,6 +51,15 @@ LsDiagnoser *ls_diagnoser_new        (const char        *vision_model_dir,
                                       const char        *text_model_dir,
                                       GError           **error);
 gboolean     ls_diagnoser_has_text_model (LsDiagnoser   *self);
+/* The vision model's scope check, or NULL when it is off: then *@why (may be
+ * NULL; owned by @self) says why in a sentence (no scope file: run
+ * `leafscope-cli calibrate`; fitted on other weights; unreadable). */
+const LsScope *ls_diagnoser_get_scope (LsDiagnoser  *self,
+                                       const char  **why);
+/* The fixed text for @diagnosis's status in @language
+ * (ls_prompt_status_text), or NULL when diagnosed. */
+char        *ls_diagnosis_status_text (const LsDiagnosis *diagnosis,
+                                       const char        *language);
 /* Below @uncertainty_threshold (0..1) the result is flagged uncertain. */
 LsDiagnosis *ls_diagnoser_classify   (LsDiagnoser       *self,
                                       const LsImage     *image,
@@ -61,7 +80,11 @@ void         ls_diagnoser_init_generate_options (LsDiagnoser       *self,
 char        *ls_diagnoser_build_prompt (LsDiagnoser      *self,
                                         const LsDiagnosis *diagnosis,
                                         const char       *language);
-/* Streams the description through @callback; FALSE with G_IO_ERROR_CANCELLED
+/* For a photo that is not_a_leaf or unusable no description is generated:
+ * the fixed guidance of ls_diagnosis_status_text reaches @callback once, with
+ * token id -1 (this works without a text model, and @stats is zeroed).  For an
+ * uncertain one that text comes first (token id -1), then the description.
+ * Streams the description through @callback; FALSE with G_IO_ERROR_CANCELLED
  * when @cancellable fires (within one token's time).  @options NULL means
  * ls_diagnoser_init_generate_options; options without stop strings get the
  * model folder's.  Stop strings never reach @callback: text that may begin one

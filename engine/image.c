@@ -132,6 +132,37 @@ sniff_photo_format (const guint8 *data, gsize size, GError **error)
   return NULL;
 }
 
+/* A JPEG cut short still decodes: libjpeg fills the missing rows with grey
+ * and only warns ("Premature end of JPEG file"), a warning GdkPixbuf's
+ * loader keeps to itself, and reports every row as done.  The end-of-image
+ * marker tells: walk the segments (skipping their payloads, which may hold
+ * an EXIF thumbnail's own marker) and the entropy-coded data to it. */
+static gboolean
+jpeg_has_end (const guint8 *data, gsize size)
+{
+  gsize i = 2; /* after SOI */
+
+  while (i + 1 < size)
+    {
+      const guint8 *ff = memchr (data + i, 0xff, size - i - 1);
+      if (ff == NULL)
+        return FALSE;
+      i = ff - data;
+      guint8 m = data[i + 1];
+      if (m == 0xd9)
+        return TRUE;
+      if (m == 0xff)
+        i++;                 /* fill byte */
+      else if (m == 0x00 || m == 0x01 || (m >= 0xd0 && m <= 0xd7))
+        i += 2;              /* stuffed 0xff, TEM, RSTn: no length */
+      else if (i + 3 < size)
+        i += 2 + ((gsize) data[i + 2] << 8 | data[i + 3]);
+      else
+        return FALSE;
+    }
+  return FALSE;
+}
+
 static void
 on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer user_data)
 {
@@ -244,12 +275,15 @@ decode (GBytes *bytes, int max_side, GError **error)
 
   /* Grayscale files come out of GdkPixbuf as RGB with equal channels, which
    * is also what convert("RGB") gives. */
-  return ls_image_new_from_data (gdk_pixbuf_read_pixels (oriented),
-                                 gdk_pixbuf_get_width (oriented),
-                                 gdk_pixbuf_get_height (oriented),
-                                 gdk_pixbuf_get_rowstride (oriented),
-                                 gdk_pixbuf_get_has_alpha (oriented),
-                                 error);
+  LsImage *image = ls_image_new_from_data (gdk_pixbuf_read_pixels (oriented),
+                                           gdk_pixbuf_get_width (oriented),
+                                           gdk_pixbuf_get_height (oriented),
+                                           gdk_pixbuf_get_rowstride (oriented),
+                                           gdk_pixbuf_get_has_alpha (oriented),
+                                           error);
+  if (image != NULL && strcmp (format, "jpeg") == 0)
+    image->incomplete = !jpeg_has_end (data, size);
+  return image;
 }
 
 LsImage *
@@ -299,6 +333,7 @@ ls_image_copy (const LsImage *image)
   copy->width = image->width;
   copy->height = image->height;
   copy->rgb = g_memdup2 (image->rgb, (gsize) image->width * image->height * 3);
+  copy->incomplete = image->incomplete;
   return copy;
 }
 

@@ -17,6 +17,8 @@ typedef struct {
   int     width;
   int     height;
   guint8 *rgb;     /* width * height * 3 bytes, rows packed, owned */
+  gboolean incomplete; /* the file ended before the picture did (a JPEG without
+                        * its end marker): the decoder filled in the rest */
 } LsImage;
 
 LsImage *ls_image_load           (const char   *path,

@@ -277,6 +277,31 @@ ls_prompt_plain (const LsPromptInput *input)
 }
 
 char *
+ls_prompt_status_text (const LsPromptInput *input, LsDiagnosisStatus status, LsStatusReason reason)
+{
+  const LsFindings *f = input->findings;
+  gboolean pt = g_strcmp0 (input->language, "pt_BR") == 0;
+
+  if (status == LS_DIAGNOSIS_NOT_A_LEAF || status == LS_DIAGNOSIS_UNUSABLE)
+    return g_strconcat (ls_status_reason_text (reason, input->language), " ",
+                        ls_status_guidance_text (status, input->language), NULL);
+  if (status != LS_DIAGNOSIS_UNCERTAIN)
+    return NULL;
+  g_autofree char *top = label_name (input->label, pt);
+  g_autofree char *runner = label_name (input->runner_up != NULL ? input->runner_up : "", pt);
+  if (input->runner_up == NULL)
+    return g_strdup_printf (pt ? "Incerto: o modelo tem só %d%% de confiança em %s nesta foto. "
+                               : "Uncertain: the model is only %d%% confident of %s on this photo. ",
+                            ls_findings_percent (f->top_score), top);
+  return g_strdup_printf (pt ? "Incerto: o modelo não consegue distinguir %s (%d%%) de %s (%d%%) "
+                               "nesta foto; o texto a seguir pode descrever a errada. "
+                             : "Uncertain: the model cannot tell %s (%d%%) from %s (%d%%) on this "
+                               "photo; the text below may describe the wrong one. ",
+                          top, ls_findings_percent (f->top_score),
+                          runner, ls_findings_percent (f->runner_up_score));
+}
+
+char *
 ls_prompt_build (const LsPromptFormat *format, const LsPromptInput *input)
 {
   if (format != NULL && format->template != NULL)

@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include "findings.h"
+#include "scope.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +54,14 @@ char *ls_prompt_plain      (const LsPromptInput *input);
 /* The template when @format has one, else the plain prompt. */
 char *ls_prompt_build      (const LsPromptFormat *format,
                             const LsPromptInput  *input);
+/* The fixed text given instead of a description (issue 12), in
+ * input->language: for not_a_leaf and unusable what is wrong and how to take
+ * a usable photo (no disease named); for uncertain a sentence naming the top
+ * class and the runner-up with their percentages, put before the
+ * description; NULL when diagnosed. */
+char *ls_prompt_status_text (const LsPromptInput *input,
+                             LsDiagnosisStatus    status,
+                             LsStatusReason       reason);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsPromptFormat, ls_prompt_format_free)
 

@@ -65,5 +65,6 @@ int ls_cli_detokenize (int argc, char **argv);
 int ls_cli_generate   (int argc, char **argv);
 int ls_cli_caption    (int argc, char **argv);
 int ls_cli_diagnose   (int argc, char **argv);
+int ls_cli_calibrate  (int argc, char **argv);
 
 G_END_DECLS

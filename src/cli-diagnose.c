@@ -165,11 +165,18 @@ print_text (const char *path, const LsDiagnosis *d)
   const LsFindings *f = &d->findings;
   g_autofree char *quality = ls_findings_quality_string (f);
 
-  printf ("%s: %s %d%%", path, d->labels[f->top_index], ls_findings_percent (f->top_score));
-  if (f->runner_up_index >= 0)
-    printf (" (runner-up %s %d%%)", d->labels[f->runner_up_index],
-            ls_findings_percent (f->runner_up_score));
-  printf ("%s\n", f->uncertain ? " uncertain" : "");
+  /* Not a leaf, unusable: no class named at all, only the reason. */
+  if (d->status == LS_DIAGNOSIS_NOT_A_LEAF || d->status == LS_DIAGNOSIS_UNUSABLE)
+    printf ("%s: %s (%s)\n", path, ls_diagnosis_status_name (d->status),
+            ls_status_reason_text (d->status_reason, "en"));
+  else
+    {
+      printf ("%s: %s %d%%", path, d->labels[f->top_index], ls_findings_percent (f->top_score));
+      if (f->runner_up_index >= 0)
+        printf (" (runner-up %s %d%%)", d->labels[f->runner_up_index],
+                ls_findings_percent (f->runner_up_score));
+      printf (" %s\n", ls_diagnosis_status_name (d->status));
+    }
   printf ("  affected area %d%% of the leaf, leaf %d%% of the photo, attention %s (%d%%), photo %s\n",
           ls_findings_percent (f->affected_area), ls_findings_percent (f->leaf_fraction),
           ls_findings_attention_word (f->attention_concentration),
@@ -201,6 +208,25 @@ print_json (Run *run, const char *path, const LsDiagnosis *d, const char *heatma
   json_builder_end_object (b);
   json_builder_set_member_name (b, "uncertain");
   json_builder_add_boolean_value (b, f->uncertain);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, ls_diagnosis_status_name (d->status));
+  json_builder_set_member_name (b, "status_reason");
+  json_builder_add_string_value (b, ls_status_reason_name (d->status_reason));
+  json_builder_set_member_name (b, "raw_probs");
+  json_builder_begin_object (b);
+  for (int i = 0; i < d->n_labels; i++)
+    {
+      json_builder_set_member_name (b, d->labels[i]);
+      json_builder_add_double_value (b, d->raw_probs[i]);
+    }
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "scope");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "checked");
+  json_builder_add_boolean_value (b, d->scope_checked);
+  json_builder_set_member_name (b, "score");
+  json_builder_add_double_value (b, d->scope_score);
+  json_builder_end_object (b);
 
   json_builder_set_member_name (b, "findings");
   json_builder_begin_object (b);
@@ -286,7 +312,7 @@ print_csv_header (char **labels)
       g_autofree char *field = csv_field (labels[i]);
       printf (",p_%s", field);
     }
-  printf (",uncertain,runner_up,runner_up_score,affected_area,leaf_fraction,"
+  printf (",uncertain,status,status_reason,runner_up,runner_up_score,affected_area,leaf_fraction,"
           "attention_concentration,brightness,overexposed_fraction,sharpness,quality,description\n");
 }
 
@@ -308,7 +334,8 @@ print_csv (Run *run, const char *path, const LsDiagnosis *d)
   const double values[] = { f->runner_up_score, f->affected_area, f->leaf_fraction,
                             f->attention_concentration, f->brightness,
                             f->overexposed_fraction, f->sharpness };
-  printf (",%s,%s", f->uncertain ? "yes" : "no",
+  printf (",%s,%s,%s,%s", f->uncertain ? "yes" : "no", ls_diagnosis_status_name (d->status),
+          ls_status_reason_name (d->status_reason),
           f->runner_up_index >= 0 ? d->labels[f->runner_up_index] : "");
   for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
     {
@@ -450,7 +477,8 @@ ls_cli_diagnose (int argc, char **argv)
     { "format", 0, 0, G_OPTION_ARG_STRING, &format,
       "Output: text (default), json (one object per line) or csv", "FORMAT" },
     { "uncertainty-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
-      "Flag results whose top probability is below this (default 0.6)", "P" },
+      "Flag results whose top probability is below this (default 0.6; with a scope file the "
+      "calibrated probability, and never below the engine's own minimum)", "P" },
     { "max-new-tokens", 0, 0, G_OPTION_ARG_INT, &max_new_tokens,
       "Longest description in tokens (default: the text model's setting)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
@@ -547,6 +575,9 @@ ls_cli_diagnose (int argc, char **argv)
     fprintf (stderr, "leafscope-cli: models loaded in %.2f s (%s%s%s)\n",
              (g_get_monotonic_time () - load_start) / 1e6, vision_model,
              text_model != NULL ? ", " : "", text_model != NULL ? text_model : "");
+  const char *scope_off = NULL;
+  if (!quiet && ls_diagnoser_get_scope (diagnoser, &scope_off) == NULL)
+    fprintf (stderr, "leafscope-cli: note: scope check off (%s)\n", scope_off);
 
   g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GString) description = g_string_new (NULL);

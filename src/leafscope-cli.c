@@ -15,6 +15,7 @@ static const struct {
   { "diagnose",   ls_cli_diagnose,   "Diagnose leaf photos and describe them" },
   { "classify",   ls_cli_classify,   "Run a ViT image classifier" },
   { "evaluate",   ls_cli_evaluate,   "Measure a classifier on a labelled folder" },
+  { "calibrate",  ls_cli_calibrate,  "Fit a classifier's scope check and calibrated confidence" },
   { "inspect",    ls_cli_inspect,    "Describe a model folder" },
   { "tokenize",   ls_cli_tokenize,   "Encode text with a GPT-2 tokenizer" },
   { "detokenize", ls_cli_detokenize, "Decode GPT-2 token ids" },
