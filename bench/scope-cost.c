@@ -71,7 +71,7 @@ main (int argc, char **argv)
           LsScopeVerdict verdict = { .probs = probs };
           ls_scope_judge (scope, out->logits, out->probs, C, out->last_hidden, out->tokens,
                           out->hidden_size, &d->findings, image->width, image->height,
-                          image->incomplete, 0.6f, &verdict);
+                          image->incomplete, config->image_size, 0.6f, &verdict);
         }
       gint64 t3 = g_get_monotonic_time ();
       diagnose_s += (t1 - t0) / 1e6;

@@ -212,14 +212,14 @@ ls_diagnosis_free (LsDiagnosis *diagnosis)
 /* The status of the photo (scope.h decides); d->probs become calibrated. */
 static void
 judge (const LsScope *scope, LsDiagnosis *d, const LsVitOutput *out, const LsImage *image,
-       float uncertainty_threshold)
+       int model_size, float uncertainty_threshold)
 {
   LsScopeVerdict verdict = { .probs = d->probs };
 
   d->raw_probs = g_memdup2 (out->probs, (gsize) d->n_labels * sizeof (float));
   ls_scope_judge (scope, out->logits, out->probs, d->n_labels, out->last_hidden, out->tokens,
                   out->hidden_size, &d->findings, image->width, image->height, image->incomplete,
-                  uncertainty_threshold, &verdict);
+                  model_size, uncertainty_threshold, &verdict);
   d->status = verdict.status;
   d->status_reason = verdict.reason;
   d->scope_checked = verdict.scope_checked;
@@ -293,7 +293,7 @@ ls_diagnoser_classify (LsDiagnoser *self, const LsImage *image,
   g_autoptr(LsPhotoAnalysis) analysis = ls_photo_analysis_new (image->rgb, image->width,
                                                                image->height, image->width * 3);
   ls_findings_set_photo (&d->findings, analysis);
-  judge (self->scope, d, out, image, uncertainty_threshold);
+  judge (self->scope, d, out, image, config->image_size, uncertainty_threshold);
   ls_findings_set_probs (&d->findings, d->probs, n, uncertainty_threshold);
   d->findings.uncertain = d->status != LS_DIAGNOSIS_DIAGNOSED;
   d->findings.attention_concentration =

@@ -71,8 +71,8 @@ static const ReasonText reasons[] = {
     "Esta foto não se parece com as fotos de folhas de feijão com que o modelo foi treinado." },
   { "incomplete", "The image file is damaged: it ends before the picture does.",
     "O arquivo de imagem está danificado: ele termina antes da imagem." },
-  { "too_small", "The photo is too small to judge (under 64 pixels on its short side).",
-    "A foto é pequena demais para avaliar (menos de 64 pixels no lado menor)." },
+  { "too_small", "The photo is too small to judge (under 64 pixels on its short side for this model).",
+    "A foto é pequena demais para avaliar (menos de 64 pixels no lado menor para este modelo)." },
   { "too_dark", "The photo is too dark to judge.",
     "A foto está escura demais para avaliar." },
   { "overexposed", "The photo is too bright (blown out) to judge.",
@@ -726,8 +726,8 @@ ls_scope_free (LsScope *self)
 void
 ls_scope_judge (const LsScope *scope, const float *logits, const float *raw_probs, int n_labels,
                 const float *last_hidden, int tokens, int dim, const LsFindings *findings,
-                int width, int height, gboolean incomplete, float uncertainty_threshold,
-                LsScopeVerdict *verdict)
+                int width, int height, gboolean incomplete, int model_size,
+                float uncertainty_threshold, LsScopeVerdict *verdict)
 {
   float *probs = verdict->probs;
 
@@ -760,7 +760,7 @@ ls_scope_judge (const LsScope *scope, const float *logits, const float *raw_prob
   verdict->reason = LS_STATUS_REASON_NONE;
   if (incomplete)
     verdict->reason = LS_STATUS_REASON_INCOMPLETE;
-  else if (MIN (width, height) < LS_SCOPE_MIN_SIDE)
+  else if (MIN (width, height) * LS_SCOPE_MAX_UPSCALE < model_size)
     verdict->reason = LS_STATUS_REASON_TOO_SMALL;
   else if (findings->brightness < LS_SCOPE_DARK_LUMA)
     verdict->reason = LS_STATUS_REASON_TOO_DARK;

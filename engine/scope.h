@@ -49,7 +49,7 @@ typedef enum {
   LS_STATUS_REASON_LOW_CONFIDENCE,  /* uncertain: the top class is not likely enough */
   LS_STATUS_REASON_OUT_OF_SCOPE,    /* not_a_leaf: unlike every training photo */
   LS_STATUS_REASON_INCOMPLETE,      /* unusable: the file ends before the picture does */
-  LS_STATUS_REASON_TOO_SMALL,       /* unusable: under LS_SCOPE_MIN_SIDE pixels on the short side */
+  LS_STATUS_REASON_TOO_SMALL,       /* unusable: blown up more than LS_SCOPE_MAX_UPSCALE times */
   LS_STATUS_REASON_TOO_DARK,        /* unusable: too dark to judge */
   LS_STATUS_REASON_OVEREXPOSED,     /* unusable: blown out */
 } LsStatusReason;
@@ -70,9 +70,10 @@ const char *ls_status_guidance_text  (LsDiagnosisStatus status,
 
 /* ---------------------------------------------------------------- policy */
 
-/* Photos smaller than this on their short side are unusable: the model sees
- * 224 x 224, so a 64 px photo is already blown up 3.5 times. */
-#define LS_SCOPE_MIN_SIDE          64
+/* Photos the processor must blow up more than this many times on their
+ * short side are unusable: under 64 px for a 224 px model such as leaf-vit
+ * (issue 12's limit), in proportion for other input sizes. */
+#define LS_SCOPE_MAX_UPSCALE       3.5f
 /* Too dark / blown out to judge: far beyond findings.h's "dark" (0.20) and
  * "overexposed" (0.20) hints.  Every Beans photo (train and validation) has a
  * mean luma above 0.15 and a clipped share below 0.5 (tools/scope/README.md). */
@@ -192,7 +193,8 @@ typedef struct {
  * (ls_findings_set_photo); @last_hidden is the photo's [tokens, dim] output
  * of the ViT (LsVitOutput.last_hidden); @probs of @verdict must
  * point to n_labels floats and receives the calibrated probabilities.  The
- * image size and @incomplete come from the decoded LsImage. */
+ * image size and @incomplete come from the decoded LsImage, @model_size is
+ * the model's input size (LsVitConfig.image_size). */
 void         ls_scope_judge          (const LsScope     *scope,
                                       const float       *logits,
                                       const float       *raw_probs,
@@ -204,6 +206,7 @@ void         ls_scope_judge          (const LsScope     *scope,
                                       int                width,
                                       int                height,
                                       gboolean           incomplete,
+                                      int                model_size,
                                       float              uncertainty_threshold,
                                       LsScopeVerdict    *verdict);
 
