@@ -91,6 +91,9 @@ const char *ls_status_guidance_text  (LsDiagnosisStatus status,
  * 2-fold cross-validation of the choice gives 88 % and 2.1 %
  * (tools/scope/README.md). */
 #define LS_SCOPE_MIN_CONFIDENCE    0.85f
+/* The uncertainty threshold callers pass when the user did not choose one
+ * (the CLI's --uncertainty-threshold default, the GUI's setting default). */
+#define LS_SCOPE_DEFAULT_THRESHOLD 0.6f
 #define LS_SCOPE_MIN_GAP           0.02f
 /* Shrinkage of the shared covariance towards its mean variance: keeps the
  * inverse stable; 0.001 measured best of 0, 0.001, 0.01, 0.05. */

@@ -19,6 +19,7 @@
 #include "image.h"
 #include "ls-error.h"
 #include "safetensors.h"
+#include "scope.h"
 #include "vit.h"
 
 /* Images per forward pass in `evaluate` and `classify`. */
@@ -576,10 +577,23 @@ ls_cli_evaluate (int argc, char **argv)
   if (!collect_samples (dataset, config, samples, &error))
     return fail_error (dataset, &error);
 
+  /* The scope check of this model, when it has one (engine/scope.h). */
+  gboolean stale = FALSE;
+  g_autoptr(GError) scope_error = NULL;
+  g_autoptr(LsScope) scope = ls_scope_find (model_dir, M, config->hidden_size, &stale, &scope_error);
+  const char *scope_note = scope != NULL ? ls_scope_get_dir (scope)
+                           : scope_error != NULL ? scope_error->message
+                           : stale ? "fitted on other weights: run leafscope-cli calibrate again"
+                           : "no scope file: run leafscope-cli calibrate";
+
   int n = (int) samples->len;
   gsize per = (gsize) 3 * S * S;
   g_autofree int *predicted = g_new (int, n);
   g_autofree float *scores = g_new (float, n);
+  g_autofree LsDiagnosisStatus *status = g_new (LsDiagnosisStatus, n);
+  g_autofree LsFindings *photo = g_new0 (LsFindings, BATCH);
+  g_autofree int *sizes = g_new (int, 3 * BATCH); /* width, height, incomplete */
+  g_autofree float *calibrated = g_new (float, M);
   g_autofree float *batch = g_new (float, BATCH * per);
   gboolean tty = isatty (fileno (stderr));
   gint64 t0 = g_get_monotonic_time ();
@@ -596,9 +610,15 @@ ls_cli_evaluate (int argc, char **argv)
         {
           Input in = { 0 };
           const char *path = g_array_index (samples, Sample, start + i).path;
-          if (!input_from_image (&in, vit, path, FALSE, &error))
+          if (!input_from_image (&in, vit, path, TRUE, &error))
             return fail_error (path, &error);
           memcpy (batch + i * per, in.pixels, per * sizeof (float));
+          g_autoptr(LsPhotoAnalysis) analysis = ls_photo_analysis_new (in.photo->rgb, in.photo->width,
+                                                                       in.photo->height, in.photo->width * 3);
+          ls_findings_set_photo (&photo[i], analysis);
+          sizes[3 * i] = in.photo->width;
+          sizes[3 * i + 1] = in.photo->height;
+          sizes[3 * i + 2] = in.photo->incomplete;
           input_clear (&in);
         }
       g_autoptr(LsVitOutput) out = ls_vit_forward (vit, batch, b, LS_VIT_OUTPUT_DEFAULT,
@@ -614,6 +634,12 @@ ls_cli_evaluate (int argc, char **argv)
         {
           predicted[start + i] = argmax (out->probs + (gsize) i * M, M);
           scores[start + i] = out->probs[(gsize) i * M + predicted[start + i]];
+          LsScopeVerdict verdict = { .probs = calibrated };
+          ls_scope_judge (scope, out->logits + (gsize) i * M, out->probs + (gsize) i * M, M,
+                          out->last_hidden + (gsize) i * out->tokens * out->hidden_size,
+                          out->tokens, out->hidden_size, &photo[i], sizes[3 * i], sizes[3 * i + 1],
+                          sizes[3 * i + 2], S, LS_SCOPE_DEFAULT_THRESHOLD, &verdict);
+          status[start + i] = verdict.status;
         }
       fprintf (stderr, tty ? "\revaluate: %d/%d images" : "evaluate: %d/%d images\n",
                start + b, n);
@@ -631,6 +657,20 @@ ls_cli_evaluate (int argc, char **argv)
       correct += predicted[i] == t;
     }
   double accuracy = (double) correct / n;
+  /* Among the diagnosed photos, and the flagged ones as a column of their own. */
+  g_autofree int *confusion_status = g_new0 (int, M * (M + 1)); /* [true][predicted or flagged] */
+  int n_status[4] = { 0 }, n_diagnosed = 0, correct_diagnosed = 0;
+  for (int i = 0; i < n; i++)
+    {
+      int t = g_array_index (samples, Sample, i).label;
+      gboolean diagnosed = status[i] == LS_DIAGNOSIS_DIAGNOSED;
+      confusion_status[t * (M + 1) + (diagnosed ? predicted[i] : M)]++;
+      n_status[status[i]]++;
+      n_diagnosed += diagnosed;
+      correct_diagnosed += diagnosed && predicted[i] == t;
+    }
+  double coverage = (double) n_diagnosed / n;
+  double accuracy_diagnosed = n_diagnosed > 0 ? (double) correct_diagnosed / n_diagnosed : 0.0;
   g_autofree double *precision = g_new (double, M);
   g_autofree double *recall = g_new (double, M);
   g_autofree double *f1 = g_new (double, M);
@@ -664,6 +704,37 @@ ls_cli_evaluate (int argc, char **argv)
       json_builder_add_int_value (b, n);
       json_builder_set_member_name (b, "seconds");
       json_builder_add_double_value (b, seconds);
+      json_builder_set_member_name (b, "scope");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "checked");
+      json_builder_add_boolean_value (b, scope != NULL);
+      json_builder_set_member_name (b, "note");
+      json_builder_add_string_value (b, scope_note);
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "coverage");
+      json_builder_add_double_value (b, coverage);
+      json_builder_set_member_name (b, "n_diagnosed");
+      json_builder_add_int_value (b, n_diagnosed);
+      json_builder_set_member_name (b, "accuracy_diagnosed");
+      json_builder_add_double_value (b, accuracy_diagnosed);
+      json_builder_set_member_name (b, "statuses");
+      json_builder_begin_object (b);
+      for (int k = 0; k < 4; k++)
+        {
+          json_builder_set_member_name (b, ls_diagnosis_status_name (k));
+          json_builder_add_int_value (b, n_status[k]);
+        }
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "confusion_diagnosed");
+      json_builder_begin_array (b);
+      for (int r = 0; r < M; r++)
+        {
+          json_builder_begin_array (b);
+          for (int c = 0; c <= M; c++)
+            json_builder_add_int_value (b, confusion_status[r * (M + 1) + c]);
+          json_builder_end_array (b);
+        }
+      json_builder_end_array (b);
       json_builder_set_member_name (b, "labels");
       json_builder_begin_array (b);
       for (int c = 0; c < M; c++)
@@ -713,6 +784,8 @@ ls_cli_evaluate (int argc, char **argv)
           json_builder_add_string_value (b, config->labels[predicted[i]]);
           json_builder_set_member_name (b, "score");
           json_builder_add_double_value (b, scores[i]);
+          json_builder_set_member_name (b, "status");
+          json_builder_add_string_value (b, ls_diagnosis_status_name (status[i]));
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -738,6 +811,23 @@ ls_cli_evaluate (int argc, char **argv)
         printf (" %6d", confusion[r * M + c]);
       printf ("\n");
     }
+  printf ("\nScope check: %s (%s)\n", scope != NULL ? "on" : "off", scope_note);
+  printf ("Coverage: %.4f (%d of %d diagnosed; flagged: %d uncertain, %d not_a_leaf, %d unusable)\n",
+          coverage, n_diagnosed, n, n_status[LS_DIAGNOSIS_UNCERTAIN],
+          n_status[LS_DIAGNOSIS_NOT_A_LEAF], n_status[LS_DIAGNOSIS_UNUSABLE]);
+  printf ("Accuracy among diagnosed: %.4f (%d of %d)\n", accuracy_diagnosed, correct_diagnosed,
+          n_diagnosed);
+  printf ("\nDiagnosed (rows: true label, columns: predicted among diagnosed, then flagged)\n%-24s", "");
+  for (int c = 0; c < M; c++)
+    printf (" %6d", c);
+  printf (" %7s\n", "flagged");
+  for (int r = 0; r < M; r++)
+    {
+      printf ("%2d %-21s", r, config->labels[r]);
+      for (int c = 0; c <= M; c++)
+        printf (c < M ? " %6d" : " %7d", confusion_status[r * (M + 1) + c]);
+      printf ("\n");
+    }
   if (correct < n)
     {
       printf ("\nMisclassified:\n");
@@ -745,8 +835,9 @@ ls_cli_evaluate (int argc, char **argv)
         {
           const Sample *s = &g_array_index (samples, Sample, i);
           if (predicted[i] != s->label)
-            printf ("  %s: %s, predicted %s (%.1f %%)\n", s->path, config->labels[s->label],
-                    config->labels[predicted[i]], 100.0 * scores[i]);
+            printf ("  %s: %s, predicted %s (%.1f %%), %s\n", s->path, config->labels[s->label],
+                    config->labels[predicted[i]], 100.0 * scores[i],
+                    ls_diagnosis_status_name (status[i]));
         }
     }
   return 0;

@@ -459,7 +459,7 @@ ls_cli_diagnose (int argc, char **argv)
   g_autofree char *heatmap_dir = NULL;
   gboolean no_describe = FALSE;
   gboolean quiet = FALSE;
-  double threshold = 0.6;
+  double threshold = LS_SCOPE_DEFAULT_THRESHOLD;
   int max_new_tokens = 0;
   gint64 seed = 0;
   gboolean greedy = FALSE;
