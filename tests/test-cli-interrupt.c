@@ -400,6 +400,46 @@ test_evaluate (void)
   ls_test_remove_tree (dataset);
 }
 
+static gboolean
+has_calibrate_progress (Child *child)
+{
+  return strstr (child->err->str, "calibrate: ") != NULL || child->exited;
+}
+
+/* calibrate writes its files at the end: an interrupted run writes none. */
+static void
+test_calibrate (void)
+{
+  g_autofree char *vit = ls_test_fixture ("vit-tiny", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dataset = g_dir_make_tmp ("leafscope-cli-dataset-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *model = g_dir_make_tmp ("leafscope-cli-model-XXXXXX", &error);
+  g_assert_no_error (error);
+  const char *files[] = { "config.json", "preprocessor_config.json", "model.safetensors" };
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *from = g_build_filename (vit, files[i], NULL);
+      g_autofree char *to = g_build_filename (model, files[i], NULL);
+      g_assert_cmpint (symlink (from, to), ==, 0);
+    }
+  const char *labels[] = { "angular_leaf_spot", "bean_rust", "healthy" };
+  for (gsize i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      g_autofree char *link = g_build_filename (dataset, labels[i], NULL);
+      g_assert_cmpint (symlink (many_photos (), link), ==, 0);
+    }
+
+  g_auto(Child) child = { 0 };
+  child_start (&child, "calibrate", "--model", model, dataset, NULL);
+  child_interrupt (&child, has_calibrate_progress, SIGINT);
+  g_assert_cmpstr (child.out->str, ==, "");
+  g_autofree char *scope = g_build_filename (model, "leafscope-scope.json", NULL);
+  g_assert_false (g_file_test (scope, G_FILE_TEST_EXISTS));
+  ls_test_remove_tree (dataset);
+  ls_test_remove_tree (model);
+}
+
 /* generate: the streamed text ends with a newline. */
 static void
 test_generate (void)
@@ -455,6 +495,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Cli/Interrupt/diagnose-csv", test_diagnose_csv);
   g_test_add_func ("/Cli/Interrupt/diagnose-describe-sigterm", test_diagnose_describe_sigterm);
   g_test_add_func ("/Cli/Interrupt/evaluate", test_evaluate);
+  g_test_add_func ("/Cli/Interrupt/calibrate", test_calibrate);
   g_test_add_func ("/Cli/Interrupt/generate", test_generate);
   int status = g_test_run ();
   if (photo_folder != NULL)
