@@ -11,7 +11,9 @@ One folder per set under OUT (deterministic: fixed seeds):
   ui/          fake application screenshots (header bar, sidebar, buttons, text)
   scenes/      synthetic outdoor scenes: sky, sun, clouds, hills, fields, trees, houses
   soil/        crops of the train split with (almost) no leaf in them: soil, stalks
+               (dark-skinned fingers fail the skin rule and land here too)
   hands/       crops of the train split that are mostly skin-coloured (hands, fingers)
+  soil-validation/, hands-validation/   the same from the validation split (held out)
   truncated/   validation JPEGs cut off at 30-80 % of their bytes   (expected: unusable)
   tiny/        PNGs of 4-63 px on the short side                  (expected: unusable)
 
@@ -184,9 +186,10 @@ def masks(a):
     return leaf, skin
 
 
-def crops(beans, out, rng, want):
-    files = sorted(glob.glob(os.path.join(beans, "train", "*", "*.jpg")))
+def crops(beans, out, rng, want, split="train"):
+    files = sorted(glob.glob(os.path.join(beans, split, "*", "*.jpg")))
     rng.shuffle(files)
+    suffix = "" if split == "train" else "-" + split
     counts = {"soil": 0, "hands": 0}
     for path in files:
         if all(counts[k] >= want for k in counts):
@@ -203,7 +206,7 @@ def crops(beans, out, rng, want):
                 kind = "hands" if sk > 0.4 and lf < 0.08 else "soil" if lf < 0.03 and sk < 0.2 else None
                 if kind and counts[kind] < want:
                     name = f"{kind}-{os.path.splitext(os.path.basename(path))[0]}.png"
-                    Image.fromarray(a[y:y + side, x:x + side]).save(os.path.join(out, kind, name))
+                    Image.fromarray(a[y:y + side, x:x + side]).save(os.path.join(out, kind + suffix, name))
                     counts[kind] += 1
                     found = True
                     break
@@ -228,10 +231,11 @@ def main():
             ext = "jpg" if name in ("scenes", "noise") and i % 2 else "png"
             im.save(os.path.join(args.out, name, f"{name}-{i:02d}.{ext}"), quality=90)
 
-    for d in ("soil", "hands", "truncated", "tiny"):
+    for d in ("soil", "hands", "soil-validation", "hands-validation", "truncated", "tiny"):
         os.makedirs(os.path.join(args.out, d), exist_ok=True)
     rng = np.random.default_rng(12)
     counts = crops(args.beans, args.out, rng, args.n)
+    counts_val = crops(args.beans, args.out, rng, args.n, "validation")
 
     val = sorted(glob.glob(os.path.join(args.beans, "validation", "*", "*.jpg")))
     pick = random.Random(3)
@@ -244,7 +248,8 @@ def main():
         side = [4, 8, 16, 24, 32, 40, 48, 56, 60, 63][i]
         Image.open(path).convert("RGB").resize((side, side + 7 * (i % 3))).save(
             os.path.join(args.out, "tiny", f"tiny{side:02d}-{os.path.basename(path)[:-4]}.png"))
-    print(f"wrote {args.out}: {args.n} per synthetic set, crops {counts}, 10 truncated, 10 tiny")
+    print(f"wrote {args.out}: {args.n} per synthetic set, crops {counts} (train), "
+          f"{counts_val} (validation), 10 truncated, 10 tiny")
 
 
 if __name__ == "__main__":
