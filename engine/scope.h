@@ -76,7 +76,8 @@ const char *ls_status_guidance_text  (LsDiagnosisStatus status,
 #define LS_SCOPE_MAX_UPSCALE       3.5f
 /* Too dark / blown out to judge: far beyond findings.h's "dark" (0.20) and
  * "overexposed" (0.20) hints.  Every Beans photo (train and validation) has a
- * mean luma above 0.15 and a clipped share below 0.5 (tools/scope/README.md). */
+ * mean luma of 0.24 or more and at most 17.5 % clipped pixels
+ * (tools/scope/README.md). */
 #define LS_SCOPE_DARK_LUMA         0.06f
 #define LS_SCOPE_CLIPPED_SHARE     0.70f
 /* At fit time the out-of-scope threshold is set to keep this share of the
