@@ -543,8 +543,15 @@ ls_scope_load (const char *dir, int n_labels, int dim, GError **error)
       return NULL;
     }
   JsonObject *o = json_node_get_object (json_parser_get_root (parser));
-  const char *format = json_object_get_string_member_with_default (o, "format", "");
-  const char *digest = json_object_get_string_member_with_default (o, "weights_sha256", "");
+  /* Strings only: any other type reads as "" (a hostile or damaged file). */
+  JsonNode *format_node = json_object_get_member (o, "format");
+  JsonNode *digest_node = json_object_get_member (o, "weights_sha256");
+  const char *format = format_node != NULL && JSON_NODE_HOLDS_VALUE (format_node)
+                       && json_node_get_value_type (format_node) == G_TYPE_STRING
+                       ? json_node_get_string (format_node) : "";
+  const char *digest = digest_node != NULL && JSON_NODE_HOLDS_VALUE (digest_node)
+                       && json_node_get_value_type (digest_node) == G_TYPE_STRING
+                       ? json_node_get_string (digest_node) : "";
   double version = 0, hidden = 0, temperature = 0, threshold = 0;
   if (strcmp (format, SCOPE_FORMAT) != 0)
     {

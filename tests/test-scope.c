@@ -214,6 +214,24 @@ test_save_load (void)
   g_autoptr(LsScope) broken = ls_scope_load (dir, r.c, r.d, &error);
   g_assert_null (broken);
   g_assert_error (error, LS_ERROR, LS_ERROR_FORMAT);
+  g_clear_error (&error);
+  const char *hostile[] = { "[]", "{\"format\": 7}", "{\"format\": null, \"weights_sha256\": []}",
+                            "{\"format\": \"leafscope-scope\", \"version\": 1, \"hidden_size\": 5, "
+                            "\"temperature\": 1, \"distance_threshold\": 1, \"weights_sha256\": {}, "
+                            "\"labels\": [1, {}, null]}",
+                            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]" };
+  for (gsize i = 0; i < G_N_ELEMENTS (hostile); i++)
+    {
+      g_assert_true (g_file_set_contents (json_path, hostile[i], -1, NULL));
+      g_autoptr(LsScope) s = ls_scope_load (dir, r.c, r.d, &error);
+      /* the last but one is well-formed apart from its types: it loads,
+       * with the labels and digest read as "" */
+      if (s != NULL)
+        g_assert_cmpstr (ls_scope_get_weights_digest (s), ==, "");
+      else
+        g_assert_nonnull (error);
+      g_clear_error (&error);
+    }
 
   ls_test_remove_tree (dir);
   reference_clear (&r);
