@@ -304,32 +304,32 @@ ls_diagnoser_classify (LsDiagnoser *self, const LsImage *image,
   return g_steal_pointer (&d);
 }
 
+static LsPromptInput
+prompt_input (const LsDiagnosis *diagnosis, const char *language)
+{
+  const LsFindings *f = &diagnosis->findings;
+  return (LsPromptInput) {
+    .language = language != NULL ? language : "en",
+    .label = diagnosis->labels[f->top_index],
+    .runner_up = f->runner_up_index >= 0 ? diagnosis->labels[f->runner_up_index] : NULL,
+    .findings = f,
+  };
+}
+
 char *
 ls_diagnoser_build_prompt (LsDiagnoser *self, const LsDiagnosis *diagnosis,
                            const char *language)
 {
   g_return_val_if_fail (self != NULL && diagnosis != NULL, NULL);
 
-  const LsFindings *f = &diagnosis->findings;
-  LsPromptInput input = {
-    .language = language != NULL ? language : "en",
-    .label = diagnosis->labels[f->top_index],
-    .runner_up = f->runner_up_index >= 0 ? diagnosis->labels[f->runner_up_index] : NULL,
-    .findings = f,
-  };
+  LsPromptInput input = prompt_input (diagnosis, language);
   return ls_prompt_build (self->prompt_format, &input);
 }
 
 char *
 ls_diagnosis_status_text (const LsDiagnosis *diagnosis, const char *language)
 {
-  const LsFindings *f = &diagnosis->findings;
-  LsPromptInput input = {
-    .language = language != NULL ? language : "en",
-    .label = diagnosis->labels[f->top_index],
-    .runner_up = f->runner_up_index >= 0 ? diagnosis->labels[f->runner_up_index] : NULL,
-    .findings = f,
-  };
+  LsPromptInput input = prompt_input (diagnosis, language);
   return ls_prompt_status_text (&input, diagnosis->status, diagnosis->status_reason);
 }
 
