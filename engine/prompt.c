@@ -293,10 +293,10 @@ ls_prompt_status_text (const LsPromptInput *input, LsDiagnosisStatus status, LsS
     return g_strdup_printf (pt ? "Incerto: o modelo tem só %d%% de confiança em %s nesta foto. "
                                : "Uncertain: the model is only %d%% confident of %s on this photo. ",
                             ls_findings_percent (f->top_score), top);
-  return g_strdup_printf (pt ? "Incerto: o modelo não consegue distinguir %s (%d%%) de %s (%d%%) "
-                               "nesta foto; o texto a seguir pode descrever a errada. "
-                             : "Uncertain: the model cannot tell %s (%d%%) from %s (%d%%) on this "
-                               "photo; the text below may describe the wrong one. ",
+  return g_strdup_printf (pt ? "Incerto: o modelo tende a %s (%d%%), mas não descarta %s (%d%%) "
+                               "nesta foto; o texto a seguir pode estar errado. "
+                             : "Uncertain: the model leans to %s (%d%%) but cannot rule out %s (%d%%) "
+                               "on this photo; the text below may describe the wrong one. ",
                           top, ls_findings_percent (f->top_score),
                           runner, ls_findings_percent (f->runner_up_score));
 }

@@ -165,10 +165,13 @@ print_text (const char *path, const LsDiagnosis *d)
   const LsFindings *f = &d->findings;
   g_autofree char *quality = ls_findings_quality_string (f);
 
-  /* Not a leaf, unusable: no class named at all, only the reason. */
+  /* Not a leaf, unusable: no class and no leaf measurement, only the reason. */
   if (d->status == LS_DIAGNOSIS_NOT_A_LEAF || d->status == LS_DIAGNOSIS_UNUSABLE)
-    printf ("%s: %s (%s)\n", path, ls_diagnosis_status_name (d->status),
-            ls_status_reason_text (d->status_reason, "en"));
+    {
+      printf ("%s: %s (%s)\n", path, ls_diagnosis_status_name (d->status),
+              ls_status_reason_text (d->status_reason, "en"));
+      return;
+    }
   else
     {
       printf ("%s: %s %d%%", path, d->labels[f->top_index], ls_findings_percent (f->top_score));
