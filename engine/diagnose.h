@@ -60,7 +60,10 @@ const LsScope *ls_diagnoser_get_scope (LsDiagnoser  *self,
  * (ls_prompt_status_text), or NULL when diagnosed. */
 char        *ls_diagnosis_status_text (const LsDiagnosis *diagnosis,
                                        const char        *language);
-/* Below @uncertainty_threshold (0..1) the result is flagged uncertain. */
+/* Below @uncertainty_threshold (0..1) the result is flagged uncertain: the
+ * calibrated top probability when the model has a scope file (and then never
+ * below LS_SCOPE_MIN_CONFIDENCE), the raw one otherwise.  The status and its
+ * reason are decided by ls_scope_judge (scope.h). */
 LsDiagnosis *ls_diagnoser_classify   (LsDiagnoser       *self,
                                       const LsImage     *image,
                                       float              uncertainty_threshold,
