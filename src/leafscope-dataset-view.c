@@ -27,6 +27,10 @@ struct _LeafscopeDatasetView
   GtkWidget             *eval_cancel;
   GtkLabel              *accuracy_label;
   GtkLabel              *eval_detail;
+  GtkLabel              *eval_title;
+  GtkLabel              *eval_progress_label;
+  GtkBox                *body;
+  GtkStack              *grid_stack;
   LeafscopeConfusionView *confusion_view;
 
   LeafscopeWorker       *worker;
@@ -39,6 +43,8 @@ struct _LeafscopeDatasetView
   GStrv                  split_ids;  /* dropdown position -> split */
   GStrv                  class_ids;  /* dropdown position -> class, 0 = all */
   LeafscopeEvaluation   *evaluation;
+  char                  *eval_split;  /* the split @evaluation is of */
+  gboolean               narrow;
   gboolean               evaluating;
   gboolean               loading;
   gboolean               cell_filter;
@@ -57,6 +63,44 @@ enum { SIGNAL_PHOTO_ACTIVATED, SIGNAL_ERROR, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (LeafscopeDatasetView, leafscope_dataset_view, GTK_TYPE_WIDGET)
+
+/* The grid's frame: Tab and Shift+Tab leave the grid (GtkGridView in GTK 4.8
+ * walks its cells one by one on Tab); the arrows move inside it. */
+#define LEAFSCOPE_TYPE_GRID_FRAME (leafscope_grid_frame_get_type ())
+G_DECLARE_FINAL_TYPE (LeafscopeGridFrame, leafscope_grid_frame, LEAFSCOPE, GRID_FRAME, GtkWidget)
+struct _LeafscopeGridFrame { GtkWidget parent_instance; };
+G_DEFINE_FINAL_TYPE (LeafscopeGridFrame, leafscope_grid_frame, GTK_TYPE_WIDGET)
+
+static gboolean
+leafscope_grid_frame_focus (GtkWidget *widget, GtkDirectionType direction)
+{
+  if ((direction == GTK_DIR_TAB_FORWARD || direction == GTK_DIR_TAB_BACKWARD)
+      && gtk_widget_get_focus_child (widget) != NULL)
+    return FALSE;
+  return GTK_WIDGET_CLASS (leafscope_grid_frame_parent_class)->focus (widget, direction);
+}
+
+static void
+leafscope_grid_frame_dispose (GObject *object)
+{
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))))
+    gtk_widget_unparent (child);
+  G_OBJECT_CLASS (leafscope_grid_frame_parent_class)->dispose (object);
+}
+
+static void
+leafscope_grid_frame_class_init (LeafscopeGridFrameClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = leafscope_grid_frame_dispose;
+  GTK_WIDGET_CLASS (klass)->focus = leafscope_grid_frame_focus;
+  gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+leafscope_grid_frame_init (LeafscopeGridFrame *self)
+{
+}
 
 static const char *
 current_split (LeafscopeDatasetView *self)
@@ -98,6 +142,9 @@ static void
 refilter (LeafscopeDatasetView *self)
 {
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  /* An empty selection says so instead of showing an empty grid. */
+  gtk_stack_set_visible_child_name (self->grid_stack,
+                                    g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0 ? "photos" : "none");
 }
 
 static char *
@@ -156,11 +203,27 @@ clear_cell_filter (LeafscopeDatasetView *self)
 }
 
 static void
+close_evaluation (LeafscopeDatasetView *self)
+{
+  leafscope_dataset_view_cancel_evaluation (self);
+  gtk_revealer_set_reveal_child (self->eval_revealer, FALSE);
+  g_clear_object (&self->evaluation);
+  g_clear_pointer (&self->eval_split, g_free);
+  leafscope_confusion_view_set_evaluation (self->confusion_view, NULL);
+  clear_cell_filter (self);
+}
+
+static void
 on_split_changed (LeafscopeDatasetView *self)
 {
   if (self->updating_dropdowns || self->model == NULL)
     return;
   clear_cell_filter (self);
+  /* The results belong to the split they were measured on: a finished
+   * evaluation of another split goes; a running one stays, named by its
+   * split, and its cells bring that split back. */
+  if (self->evaluation && !self->evaluating && g_strcmp0 (self->eval_split, current_split (self)) != 0)
+    close_evaluation (self);
   update_class_dropdown (self);
   refilter (self);
 }
@@ -180,6 +243,14 @@ leafscope_dataset_view_set_split (LeafscopeDatasetView *self, const char *split)
   for (guint i = 0; self->split_ids && self->split_ids[i]; i++)
     if (g_strcmp0 (self->split_ids[i], split) == 0)
       gtk_drop_down_set_selected (self->split_dropdown, i);
+}
+
+static void
+on_model_changed (LeafscopeDatasetView *self)
+{
+  /* Results of the old vision model are not this one's. */
+  if (self->evaluation)
+    close_evaluation (self);
 }
 
 /* ---- grid cells ---- */
@@ -427,7 +498,7 @@ update_progress (LeafscopeDatasetView *self)
   g_autofree char *text = g_strdup_printf (_("%u of %u photos"), done, total);
 
   gtk_progress_bar_set_fraction (self->eval_progress, total ? (double) done / total : 0.0);
-  gtk_progress_bar_set_text (self->eval_progress, text);
+  gtk_label_set_text (self->eval_progress_label, text);
 }
 
 static void
@@ -475,6 +546,7 @@ on_eval_finished (const GError *error, gpointer owner)
   self->evaluating = FALSE;
   gtk_widget_set_visible (self->eval_cancel, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->eval_progress), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress_label), FALSE);
   if (error)
     {
       gtk_label_set_text (self->accuracy_label, "");
@@ -490,12 +562,13 @@ static void
 on_eval_cancelled (gpointer owner)
 {
   LeafscopeDatasetView *self = owner;
-  /* Stopped here, or replaced by a diagnosis: the same for the pane. */
+  /* Stopped here (a diagnosis no longer cancels it: it has its own lane). */
   if (!self->evaluating)
     return;
   self->evaluating = FALSE;
   gtk_widget_set_visible (self->eval_cancel, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->eval_progress), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress_label), FALSE);
   show_accuracy (self);
   {
     /* TRANSLATORS: the evaluation was cancelled; photos done of all */
@@ -540,12 +613,21 @@ leafscope_dataset_view_evaluate (LeafscopeDatasetView *self)
   clear_cell_filter (self);
   refilter (self);
   g_clear_object (&self->evaluation);
+  g_free (self->eval_split);
+  self->eval_split = g_strdup (split);
+  {
+    g_autofree char *name = split ? split_display_name (split) : NULL;
+    /* TRANSLATORS: %s is a split of the dataset, such as "Validation" */
+    g_autofree char *title = name ? g_strdup_printf (_("Evaluation of %s"), name) : g_strdup (_("Evaluation"));
+    gtk_label_set_text (self->eval_title, title);
+  }
   self->evaluation = leafscope_evaluation_new (leafscope_dataset_model_get_classes (self->model),
                                                G_LIST_MODEL (items));
   leafscope_confusion_view_set_evaluation (self->confusion_view, self->evaluation);
   self->evaluating = TRUE;
   gtk_widget_set_visible (self->eval_cancel, TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->eval_progress), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress_label), TRUE);
   gtk_label_set_text (self->accuracy_label, "");
   gtk_label_set_text (self->eval_detail, "");
   update_progress (self);
@@ -560,7 +642,7 @@ void
 leafscope_dataset_view_cancel_evaluation (LeafscopeDatasetView *self)
 {
   if (self->evaluating)
-    leafscope_worker_cancel (self->worker);
+    leafscope_worker_cancel (self->worker, LEAFSCOPE_LANE_EVALUATE);
 }
 
 void
@@ -577,6 +659,13 @@ leafscope_dataset_view_show_cell (LeafscopeDatasetView *self, guint row, guint c
   pred_name = leafscope_class_display_name (leafscope_evaluation_get_column_label (self->evaluation, column));
   /* TRANSLATORS: %s are class names */
   text = g_strdup_printf (_("Photos of %s that the model took for %s"), true_name, pred_name);
+  if (g_strcmp0 (self->eval_split, current_split (self)) != 0)
+    {
+      self->updating_dropdowns = TRUE;
+      leafscope_dataset_view_set_split (self, self->eval_split);
+      self->updating_dropdowns = FALSE;
+      update_class_dropdown (self);
+    }
   gtk_label_set_text (self->filter_label, text);
   self->cell_filter = TRUE;
   self->cell_row = row;
@@ -620,6 +709,9 @@ on_cancel_evaluation_clicked (LeafscopeDatasetView *self)
 LeafscopeDatasetModel *leafscope_dataset_view_get_model (LeafscopeDatasetView *self) { return self->model; }
 GListModel *leafscope_dataset_view_get_shown (LeafscopeDatasetView *self) { return G_LIST_MODEL (self->filtered); }
 LeafscopeEvaluation *leafscope_dataset_view_get_evaluation (LeafscopeDatasetView *self) { return self->evaluation; }
+const char *leafscope_dataset_view_get_split (LeafscopeDatasetView *self) { return current_split (self); }
+const char *leafscope_dataset_view_get_evaluation_split (LeafscopeDatasetView *self) { return self->eval_split; }
+GtkWidget *leafscope_dataset_view_get_grid (LeafscopeDatasetView *self) { return GTK_WIDGET (self->grid_view); }
 gboolean leafscope_dataset_view_get_evaluating (LeafscopeDatasetView *self) { return self->evaluating; }
 gboolean leafscope_dataset_view_get_loading (LeafscopeDatasetView *self) { return self->loading; }
 GtkWidget *leafscope_dataset_view_get_confusion_view (LeafscopeDatasetView *self) { return GTK_WIDGET (self->confusion_view); }
@@ -640,6 +732,44 @@ leafscope_dataset_view_setup (LeafscopeDatasetView *self, LeafscopeWorker *worke
 {
   g_set_object (&self->worker, worker);
   g_set_object (&self->settings, settings);
+  if (settings)
+    g_signal_connect_object (settings, "changed::vision-model", G_CALLBACK (on_model_changed), self,
+                             G_CONNECT_SWAPPED);
+}
+
+/* ---- adaptive layout: the evaluation goes below the grid when narrow ---- */
+
+#define NARROW_WIDTH 700
+
+static void
+leafscope_dataset_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (widget);
+  GtkWidget *child = GTK_WIDGET (self->stack);
+  gboolean narrow = width < NARROW_WIDTH;
+  int min, nat;
+
+  if (narrow != self->narrow)
+    {
+      self->narrow = narrow;
+      gtk_orientable_set_orientation (GTK_ORIENTABLE (self->body),
+                                      narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+      gtk_revealer_set_transition_type (self->eval_revealer, narrow ? GTK_REVEALER_TRANSITION_TYPE_SLIDE_UP
+                                                                    : GTK_REVEALER_TRANSITION_TYPE_SLIDE_LEFT);
+    }
+  gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, width, &min, &nat, NULL, NULL);
+  gtk_widget_allocate (child, width, height, baseline, NULL);
+}
+
+static void
+leafscope_dataset_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                                int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
+{
+  LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (widget);
+  gtk_widget_measure (GTK_WIDGET (self->stack), orientation, for_size, minimum, natural, NULL, NULL);
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *minimum = MIN (*minimum, 320);
 }
 
 /* ---- GObject ---- */
@@ -664,7 +794,7 @@ leafscope_dataset_view_dispose (GObject *object)
   LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (object);
 
   if (self->evaluating && self->worker)
-    leafscope_worker_cancel (self->worker);
+    leafscope_worker_cancel (self->worker, LEAFSCOPE_LANE_EVALUATE);
   g_cancellable_cancel (self->scan_cancellable);
   g_clear_object (&self->scan_cancellable);
   {
@@ -690,6 +820,7 @@ leafscope_dataset_view_finalize (GObject *object)
   LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (object);
   g_strfreev (self->split_ids);
   g_strfreev (self->class_ids);
+  g_free (self->eval_split);
   g_hash_table_unref (self->bound);
   G_OBJECT_CLASS (leafscope_dataset_view_parent_class)->finalize (object);
 }
@@ -703,6 +834,8 @@ leafscope_dataset_view_class_init (LeafscopeDatasetViewClass *klass)
   object_class->get_property = leafscope_dataset_view_get_property;
   object_class->dispose = leafscope_dataset_view_dispose;
   object_class->finalize = leafscope_dataset_view_finalize;
+  widget_class->size_allocate = leafscope_dataset_view_size_allocate;
+  widget_class->measure = leafscope_dataset_view_measure;
 
   props[PROP_CAN_EVALUATE] = g_param_spec_boolean ("can-evaluate", NULL, NULL, FALSE,
                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -713,6 +846,7 @@ leafscope_dataset_view_class_init (LeafscopeDatasetViewClass *klass)
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   g_type_ensure (LEAFSCOPE_TYPE_CONFUSION_VIEW);
+  g_type_ensure (LEAFSCOPE_TYPE_GRID_FRAME);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/leafscope/Leafscope/leafscope-dataset-view.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, LeafscopeDatasetView, name)
@@ -730,13 +864,16 @@ leafscope_dataset_view_class_init (LeafscopeDatasetViewClass *klass)
   BIND (eval_cancel);
   BIND (accuracy_label);
   BIND (eval_detail);
+  BIND (eval_title);
+  BIND (eval_progress_label);
+  BIND (body);
+  BIND (grid_stack);
   BIND (confusion_view);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_show_all_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_close_evaluation_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_evaluation_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_cell_activated);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
 static void

@@ -38,10 +38,9 @@ typedef struct
 static Run run;
 
 static void
-on_classified (LsDiagnosis *diagnosis, gpointer owner)
+on_classified (LeafscopeResult *result, gpointer owner)
 {
   run.classified = TRUE;
-  ls_diagnosis_free (diagnosis);
 }
 
 static void
@@ -89,7 +88,6 @@ diagnose_once (LeafscopeWorker *worker, GObject *owner, const LsImage *image, in
   LeafscopeDiagnoseParams params = { 0 };
 
   params.threshold = 0.6f;
-  params.classify = TRUE;
   params.describe = TRUE;
   params.language = "en";
   ls_generate_options_init (&params.generate);
