@@ -30,6 +30,7 @@ struct _LeafscopeDatasetView
   GtkLabel              *eval_title;
   GtkLabel              *eval_progress_label;
   GtkBox                *body;
+  GtkBox                *toolbar;
   GtkStack              *grid_stack;
   LeafscopeConfusionView *confusion_view;
 
@@ -754,6 +755,9 @@ leafscope_dataset_view_size_allocate (GtkWidget *widget, int width, int height, 
       self->narrow = narrow;
       gtk_orientable_set_orientation (GTK_ORIENTABLE (self->body),
                                       narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+      /* The folder, the filters and the buttons one above the other. */
+      gtk_orientable_set_orientation (GTK_ORIENTABLE (self->toolbar),
+                                      narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
       gtk_revealer_set_transition_type (self->eval_revealer, narrow ? GTK_REVEALER_TRANSITION_TYPE_SLIDE_UP
                                                                     : GTK_REVEALER_TRANSITION_TYPE_SLIDE_LEFT);
     }
@@ -867,6 +871,7 @@ leafscope_dataset_view_class_init (LeafscopeDatasetViewClass *klass)
   BIND (eval_title);
   BIND (eval_progress_label);
   BIND (body);
+  BIND (toolbar);
   BIND (grid_stack);
   BIND (confusion_view);
 #undef BIND

@@ -1043,6 +1043,9 @@ test_preferences_bad_model (void)
   g_autofree char *after = NULL;
 
   gtk_window_present (GTK_WINDOW (prefs));
+  /* Percentages, as everywhere else, for the 0..1 settings. */
+  g_settings_set_double (leafscope_application_get_settings (app), "uncertainty-threshold", 0.65);
+  g_assert_cmpfloat_with_epsilon (leafscope_preferences_get_threshold_percent (prefs), 65.0, 1e-9);
   leafscope_preferences_try_model (prefs, TRUE, tmpdir);
   while (leafscope_preferences_get_checking (prefs))
     g_main_context_iteration (NULL, TRUE);
