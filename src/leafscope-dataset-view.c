@@ -1,5 +1,5 @@
 /* leafscope-dataset-view.c: see the header. */
-#include "leafscope-dataset-view.h"
+#include "leafscope-dataset-view-private.h"
 #include "leafscope-confusion-view.h"
 #include "leafscope-facts.h"
 #include "leafscope-thumbnailer.h"
@@ -9,56 +9,15 @@
 
 #define THUMB_SIZE 160
 
-struct _LeafscopeDatasetView
-{
-  GtkWidget              parent_instance;
-
-  GtkStack              *stack;
-  GtkLabel              *folder_label;
-  GtkDropDown           *split_dropdown;
-  GtkDropDown           *class_dropdown;
-  GtkWidget             *evaluate_button;
-  GtkRevealer           *filter_revealer;
-  GtkLabel              *filter_label;
-  GtkGridView           *grid_view;
-  GtkWidget             *grid_scroller;
-  GtkRevealer           *eval_revealer;
-  GtkProgressBar        *eval_progress;
-  GtkWidget             *eval_cancel;
-  GtkLabel              *accuracy_label;
-  GtkLabel              *eval_detail;
-  GtkLabel              *eval_title;
-  GtkLabel              *eval_progress_label;
-  GtkBox                *body;
-  GtkBox                *toolbar;
-  GtkStack              *grid_stack;
-  LeafscopeConfusionView *confusion_view;
-
-  LeafscopeWorker       *worker;
-  GSettings             *settings;
-  LeafscopeThumbnailer  *thumbnailer;
-  LeafscopeDatasetModel *model;
-  GtkFilterListModel    *filtered;
-  GtkCustomFilter       *filter;
-  GCancellable          *scan_cancellable;
-  GStrv                  split_ids;  /* dropdown position -> split */
-  GStrv                  class_ids;  /* dropdown position -> class, 0 = all */
-  LeafscopeEvaluation   *evaluation;
-  char                  *eval_split;  /* the split @evaluation is of */
-  gboolean               narrow;
-  gboolean               evaluating;
-  gboolean               loading;
-  gboolean               cell_filter;
-  guint                  cell_row;
-  guint                  cell_column;
-  gboolean               updating_dropdowns;
-  GHashTable            *bound;       /* LeafscopeDatasetItem -> its GtkPicture, bound now */
-  guint                  flush_id;
-  guint                  flush_retries;
-};
 
 enum { PROP_0, PROP_CAN_EVALUATE, N_PROPS };
 static GParamSpec *props[N_PROPS];
+
+void
+leafscope_dataset_view_notify_can_evaluate (LeafscopeDatasetView *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
+}
 
 enum { SIGNAL_PHOTO_ACTIVATED, SIGNAL_ERROR, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -103,8 +62,8 @@ leafscope_grid_frame_init (LeafscopeGridFrame *self)
 {
 }
 
-static const char *
-current_split (LeafscopeDatasetView *self)
+const char *
+leafscope_dataset_view_current_split (LeafscopeDatasetView *self)
 {
   guint pos = gtk_drop_down_get_selected (self->split_dropdown);
   if (self->split_ids == NULL || pos == GTK_INVALID_LIST_POSITION || pos >= g_strv_length (self->split_ids))
@@ -126,7 +85,7 @@ static gboolean
 filter_func (gpointer item, gpointer user_data)
 {
   LeafscopeDatasetView *self = user_data;
-  const char *split = current_split (self);
+  const char *split = leafscope_dataset_view_current_split (self);
   const char *cls = current_class (self);
 
   if (split && strcmp (split, leafscope_dataset_item_get_split (item)) != 0)
@@ -139,8 +98,8 @@ filter_func (gpointer item, gpointer user_data)
   return TRUE;
 }
 
-static void
-refilter (LeafscopeDatasetView *self)
+void
+leafscope_dataset_view_refilter (LeafscopeDatasetView *self)
 {
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
   /* An empty selection says so instead of showing an empty grid. */
@@ -148,8 +107,8 @@ refilter (LeafscopeDatasetView *self)
                                     g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0 ? "photos" : "none");
 }
 
-static char *
-split_display_name (const char *split)
+char *
+leafscope_split_display_name (const char *split)
 {
   if (g_ascii_strcasecmp (split, "train") == 0)
     return g_strdup (_("Training"));
@@ -160,11 +119,11 @@ split_display_name (const char *split)
   return leafscope_class_display_name (split);
 }
 
-static void
-update_class_dropdown (LeafscopeDatasetView *self)
+void
+leafscope_dataset_view_update_class_dropdown (LeafscopeDatasetView *self)
 {
   const char * const *classes = leafscope_dataset_model_get_classes (self->model);
-  const char *split = current_split (self);
+  const char *split = leafscope_dataset_view_current_split (self);
   g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
   g_autoptr(GPtrArray) ids = g_ptr_array_new ();
   const char *selected = current_class (self);
@@ -195,38 +154,28 @@ update_class_dropdown (LeafscopeDatasetView *self)
   self->updating_dropdowns = FALSE;
 }
 
-static void
-clear_cell_filter (LeafscopeDatasetView *self)
+void
+leafscope_dataset_view_clear_cell_filter (LeafscopeDatasetView *self)
 {
   self->cell_filter = FALSE;
   gtk_revealer_set_reveal_child (self->filter_revealer, FALSE);
   leafscope_confusion_view_set_selected (self->confusion_view, G_MAXUINT, G_MAXUINT);
 }
 
-static void
-close_evaluation (LeafscopeDatasetView *self)
-{
-  leafscope_dataset_view_cancel_evaluation (self);
-  gtk_revealer_set_reveal_child (self->eval_revealer, FALSE);
-  g_clear_object (&self->evaluation);
-  g_clear_pointer (&self->eval_split, g_free);
-  leafscope_confusion_view_set_evaluation (self->confusion_view, NULL);
-  clear_cell_filter (self);
-}
 
 static void
 on_split_changed (LeafscopeDatasetView *self)
 {
   if (self->updating_dropdowns || self->model == NULL)
     return;
-  clear_cell_filter (self);
+  leafscope_dataset_view_clear_cell_filter (self);
   /* The results belong to the split they were measured on: a finished
    * evaluation of another split goes; a running one stays, named by its
    * split, and its cells bring that split back. */
-  if (self->evaluation && !self->evaluating && g_strcmp0 (self->eval_split, current_split (self)) != 0)
-    close_evaluation (self);
-  update_class_dropdown (self);
-  refilter (self);
+  if (self->evaluation && !self->evaluating && g_strcmp0 (self->eval_split, leafscope_dataset_view_current_split (self)) != 0)
+    leafscope_dataset_view_close_evaluation (self);
+  leafscope_dataset_view_update_class_dropdown (self);
+  leafscope_dataset_view_refilter (self);
 }
 
 static void
@@ -234,8 +183,8 @@ on_class_changed (LeafscopeDatasetView *self)
 {
   if (self->updating_dropdowns || self->model == NULL)
     return;
-  clear_cell_filter (self);
-  refilter (self);
+  leafscope_dataset_view_clear_cell_filter (self);
+  leafscope_dataset_view_refilter (self);
 }
 
 void
@@ -251,7 +200,7 @@ on_model_changed (LeafscopeDatasetView *self)
 {
   /* Results of the old vision model are not this one's. */
   if (self->evaluation)
-    close_evaluation (self);
+    leafscope_dataset_view_close_evaluation (self);
 }
 
 /* ---- grid cells ---- */
@@ -399,7 +348,7 @@ set_model (LeafscopeDatasetView *self, LeafscopeDatasetModel *model)
   gtk_revealer_set_reveal_child (self->eval_revealer, FALSE);
   g_clear_object (&self->evaluation);
   leafscope_confusion_view_set_evaluation (self->confusion_view, NULL);
-  clear_cell_filter (self);
+  leafscope_dataset_view_clear_cell_filter (self);
   leafscope_thumbnailer_clear (self->thumbnailer);
 
   g_set_object (&self->model, model);
@@ -407,7 +356,7 @@ set_model (LeafscopeDatasetView *self, LeafscopeDatasetModel *model)
   self->split_ids = g_strdupv ((char **) splits);
   for (guint i = 0; splits[i]; i++)
     {
-      g_autofree char *name = split_display_name (splits[i]);
+      g_autofree char *name = leafscope_split_display_name (splits[i]);
       g_autofree char *entry = g_strdup_printf ("%s (%u)", name, leafscope_dataset_model_count (model, splits[i], NULL));
       gtk_string_list_append (list, entry);
       /* Evaluate on held-out photos by default. */
@@ -420,12 +369,12 @@ set_model (LeafscopeDatasetView *self, LeafscopeDatasetModel *model)
   gtk_widget_set_visible (GTK_WIDGET (self->split_dropdown), splits[0] && (splits[1] || *splits[0]));
   gtk_drop_down_set_selected (self->class_dropdown, 0);
   self->updating_dropdowns = FALSE;
-  update_class_dropdown (self);
+  leafscope_dataset_view_update_class_dropdown (self);
 
   gtk_label_set_text (self->folder_label, base);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->folder_label), folder);
   gtk_filter_list_model_set_model (self->filtered, G_LIST_MODEL (model));
-  refilter (self);
+  leafscope_dataset_view_refilter (self);
   gtk_stack_set_visible_child_name (self->stack, "grid");
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
 }
@@ -488,229 +437,12 @@ leafscope_dataset_view_choose_folder (LeafscopeDatasetView *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
-/* ---- evaluation ---- */
-
-static void
-update_progress (LeafscopeDatasetView *self)
-{
-  guint done = leafscope_evaluation_get_n_done (self->evaluation);
-  guint total = leafscope_evaluation_get_n_items (self->evaluation);
-  /* TRANSLATORS: evaluation progress, photos done of all */
-  g_autofree char *text = g_strdup_printf (_("%u of %u photos"), done, total);
-
-  gtk_progress_bar_set_fraction (self->eval_progress, total ? (double) done / total : 0.0);
-  gtk_label_set_text (self->eval_progress_label, text);
-}
-
-static void
-show_accuracy (LeafscopeDatasetView *self)
-{
-  LeafscopeEvaluation *ev = self->evaluation;
-  guint done = leafscope_evaluation_get_n_done (ev);
-  guint failed = leafscope_evaluation_get_n_failed (ev);
-  guint classified = done - failed;
-  double acc = leafscope_evaluation_get_accuracy (ev);
-  guint correct = (guint) (acc * classified + 0.5);
-  /* TRANSLATORS: %.1f is the accuracy in percent */
-  g_autofree char *title = g_strdup_printf (_("Accuracy %.1f %%"), 100.0 * acc);
-  g_autofree char *detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u photo classified correctly.",
-                                                       "%u of %u photos classified correctly.", classified),
-                                             correct, classified);
-  if (failed)
-    {
-      g_autofree char *more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, " %u photo could not be read.",
-                                                         " %u photos could not be read.", failed), failed);
-      g_autofree char *joined = g_strconcat (detail, more, NULL);
-      g_free (detail);
-      detail = g_steal_pointer (&joined);
-    }
-  gtk_label_set_text (self->accuracy_label, title);
-  gtk_label_set_text (self->eval_detail, detail);
-}
-
-static void
-on_eval_item (guint index, const char *label, const GError *error, gpointer owner)
-{
-  LeafscopeDatasetView *self = owner;
-
-  leafscope_evaluation_record (self->evaluation, index, error ? NULL : label);
-  update_progress (self);
-  leafscope_confusion_view_update (self->confusion_view);
-  show_accuracy (self);
-}
-
-static void
-on_eval_finished (const GError *error, gpointer owner)
-{
-  LeafscopeDatasetView *self = owner;
-
-  self->evaluating = FALSE;
-  gtk_widget_set_visible (self->eval_cancel, FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress), FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress_label), FALSE);
-  if (error)
-    {
-      gtk_label_set_text (self->accuracy_label, "");
-      gtk_label_set_text (self->eval_detail, error->message);
-      g_signal_emit (self, signals[SIGNAL_ERROR], 0, error->message);
-    }
-  else
-    show_accuracy (self);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
-}
-
-static void
-on_eval_cancelled (gpointer owner)
-{
-  LeafscopeDatasetView *self = owner;
-  /* Stopped here (a diagnosis no longer cancels it: it has its own lane). */
-  if (!self->evaluating)
-    return;
-  self->evaluating = FALSE;
-  gtk_widget_set_visible (self->eval_cancel, FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress), FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress_label), FALSE);
-  show_accuracy (self);
-  {
-    /* TRANSLATORS: the evaluation was cancelled; photos done of all */
-    g_autofree char *text = g_strdup_printf (_("Cancelled after %u of %u photos."),
-                                             leafscope_evaluation_get_n_done (self->evaluation),
-                                             leafscope_evaluation_get_n_items (self->evaluation));
-    gtk_label_set_text (self->eval_detail, text);
-  }
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
-}
-
-static const LeafscopeJobCallbacks eval_callbacks = {
-  .item = on_eval_item,
-  .finished = on_eval_finished,
-  .cancelled = on_eval_cancelled,
-};
-
-void
-leafscope_dataset_view_evaluate (LeafscopeDatasetView *self)
-{
-  const char *split = current_split (self);
-  g_autoptr(GListStore) items = NULL;
-  g_autoptr(GPtrArray) paths = NULL;
-  guint n;
-
-  if (self->model == NULL || self->worker == NULL || self->evaluating)
-    return;
-  items = g_list_store_new (LEAFSCOPE_TYPE_DATASET_ITEM);
-  paths = g_ptr_array_new ();
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(LeafscopeDatasetItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), i);
-      if (split == NULL || strcmp (split, leafscope_dataset_item_get_split (item)) == 0)
-        {
-          g_list_store_append (items, item);
-          g_ptr_array_add (paths, (gpointer) leafscope_dataset_item_get_path (item));
-        }
-    }
-  g_ptr_array_add (paths, NULL);
-
-  clear_cell_filter (self);
-  refilter (self);
-  g_clear_object (&self->evaluation);
-  g_free (self->eval_split);
-  self->eval_split = g_strdup (split);
-  {
-    g_autofree char *name = split ? split_display_name (split) : NULL;
-    /* TRANSLATORS: %s is a split of the dataset, such as "Validation" */
-    g_autofree char *title = name ? g_strdup_printf (_("Evaluation of %s"), name) : g_strdup (_("Evaluation"));
-    gtk_label_set_text (self->eval_title, title);
-  }
-  self->evaluation = leafscope_evaluation_new (leafscope_dataset_model_get_classes (self->model),
-                                               G_LIST_MODEL (items));
-  leafscope_confusion_view_set_evaluation (self->confusion_view, self->evaluation);
-  self->evaluating = TRUE;
-  gtk_widget_set_visible (self->eval_cancel, TRUE);
-  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress), TRUE);
-  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress_label), TRUE);
-  gtk_label_set_text (self->accuracy_label, "");
-  gtk_label_set_text (self->eval_detail, "");
-  update_progress (self);
-  gtk_revealer_set_reveal_child (self->eval_revealer, TRUE);
-  leafscope_worker_evaluate (self->worker, (const char * const *) paths->pdata,
-                             self->settings ? (float) g_settings_get_double (self->settings, "uncertainty-threshold") : 0.6f,
-                             &eval_callbacks, self);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
-}
-
-void
-leafscope_dataset_view_cancel_evaluation (LeafscopeDatasetView *self)
-{
-  if (self->evaluating)
-    leafscope_worker_cancel (self->worker, LEAFSCOPE_LANE_EVALUATE);
-}
-
-void
-leafscope_dataset_view_show_cell (LeafscopeDatasetView *self, guint row, guint column)
-{
-  g_autofree char *true_name = NULL;
-  g_autofree char *pred_name = NULL;
-  g_autofree char *text = NULL;
-
-  if (self->evaluation == NULL || row >= leafscope_evaluation_get_n_rows (self->evaluation)
-      || column >= leafscope_evaluation_get_n_columns (self->evaluation))
-    return;
-  true_name = leafscope_class_display_name (leafscope_evaluation_get_row_label (self->evaluation, row));
-  pred_name = leafscope_class_display_name (leafscope_evaluation_get_column_label (self->evaluation, column));
-  /* TRANSLATORS: %s are class names */
-  text = g_strdup_printf (_("Photos of %s that the model took for %s"), true_name, pred_name);
-  if (g_strcmp0 (self->eval_split, current_split (self)) != 0)
-    {
-      self->updating_dropdowns = TRUE;
-      leafscope_dataset_view_set_split (self, self->eval_split);
-      self->updating_dropdowns = FALSE;
-      update_class_dropdown (self);
-    }
-  gtk_label_set_text (self->filter_label, text);
-  self->cell_filter = TRUE;
-  self->cell_row = row;
-  self->cell_column = column;
-  leafscope_confusion_view_set_selected (self->confusion_view, row, column);
-  self->updating_dropdowns = TRUE;
-  gtk_drop_down_set_selected (self->class_dropdown, 0);
-  self->updating_dropdowns = FALSE;
-  gtk_revealer_set_reveal_child (self->filter_revealer, TRUE);
-  refilter (self);
-}
-
-static void
-on_cell_activated (LeafscopeDatasetView *self, guint row, guint column)
-{
-  leafscope_dataset_view_show_cell (self, row, column);
-}
-
-static void
-on_show_all_clicked (LeafscopeDatasetView *self)
-{
-  clear_cell_filter (self);
-  refilter (self);
-}
-
-static void
-on_close_evaluation_clicked (LeafscopeDatasetView *self)
-{
-  leafscope_dataset_view_cancel_evaluation (self);
-  gtk_revealer_set_reveal_child (self->eval_revealer, FALSE);
-}
-
-static void
-on_cancel_evaluation_clicked (LeafscopeDatasetView *self)
-{
-  leafscope_dataset_view_cancel_evaluation (self);
-}
-
 /* ---- public state ---- */
 
 LeafscopeDatasetModel *leafscope_dataset_view_get_model (LeafscopeDatasetView *self) { return self->model; }
 GListModel *leafscope_dataset_view_get_shown (LeafscopeDatasetView *self) { return G_LIST_MODEL (self->filtered); }
 LeafscopeEvaluation *leafscope_dataset_view_get_evaluation (LeafscopeDatasetView *self) { return self->evaluation; }
-const char *leafscope_dataset_view_get_split (LeafscopeDatasetView *self) { return current_split (self); }
+const char *leafscope_dataset_view_get_split (LeafscopeDatasetView *self) { return leafscope_dataset_view_current_split (self); }
 const char *leafscope_dataset_view_get_evaluation_split (LeafscopeDatasetView *self) { return self->eval_split; }
 GtkWidget *leafscope_dataset_view_get_grid (LeafscopeDatasetView *self) { return GTK_WIDGET (self->grid_view); }
 gboolean leafscope_dataset_view_get_evaluating (LeafscopeDatasetView *self) { return self->evaluating; }
@@ -875,10 +607,10 @@ leafscope_dataset_view_class_init (LeafscopeDatasetViewClass *klass)
   BIND (grid_stack);
   BIND (confusion_view);
 #undef BIND
-  gtk_widget_class_bind_template_callback (widget_class, on_show_all_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_close_evaluation_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_cancel_evaluation_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_cell_activated);
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_show_all_clicked", G_CALLBACK (leafscope_dataset_view_on_show_all_clicked));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_close_evaluation_clicked", G_CALLBACK (leafscope_dataset_view_on_close_evaluation_clicked));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_cancel_evaluation_clicked", G_CALLBACK (leafscope_dataset_view_on_cancel_evaluation_clicked));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_cell_activated", G_CALLBACK (leafscope_dataset_view_on_cell_activated));
 }
 
 static void

@@ -1,6 +1,6 @@
 /* leafscope-diagnose-view-private.h: what the files of the Diagnose view
- * share (core: leafscope-diagnose-view.c; its actions and the report:
- * -actions.c; drop and paste: -dnd.c).  Not for other widgets. */
+ * share (core: leafscope-diagnose-view.c; the overlay: -overlay.c; its
+ * actions and the report: -actions.c; drop and paste: -dnd.c).  Not for other widgets. */
 #pragma once
 
 #include <adwaita.h>
@@ -62,6 +62,9 @@ void         leafscope_diagnose_view_clear_result    (LeafscopeDiagnoseView *sel
 void         leafscope_diagnose_view_show_empty      (LeafscopeDiagnoseView *self);
 /* The map the overlay shows now, NULL when none. */
 const float *leafscope_diagnose_view_current_grid    (LeafscopeDiagnoseView *self);
+/* The overlay (-overlay.c): layers, legend. */
+void         leafscope_diagnose_view_init_overlay    (LeafscopeDiagnoseView *self);
+void         leafscope_diagnose_view_update_overlay  (LeafscopeDiagnoseView *self);
 /* Actions (-actions.c): created at init, enabled from the state. */
 void         leafscope_diagnose_view_init_actions    (LeafscopeDiagnoseView *self);
 void         leafscope_diagnose_view_update_actions  (LeafscopeDiagnoseView *self);
