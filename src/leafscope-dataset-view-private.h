@@ -32,6 +32,8 @@ struct _LeafscopeDatasetView
   GtkLabel              *eval_progress_label;
   GtkBox                *body;
   GtkBox                *toolbar;
+  GtkScrolledWindow     *eval_scroller;
+  GtkWidget             *eval_box;
   GtkStack              *grid_stack;
   LeafscopeConfusionView *confusion_view;
 

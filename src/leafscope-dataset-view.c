@@ -490,6 +490,13 @@ leafscope_dataset_view_size_allocate (GtkWidget *widget, int width, int height, 
       /* The folder, the filters and the buttons one above the other. */
       gtk_orientable_set_orientation (GTK_ORIENTABLE (self->toolbar),
                                       narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+      /* Below the grid the evaluation scrolls both ways in a band of its
+       * own; beside it, it keeps its width and scrolls down. */
+      gtk_scrolled_window_set_policy (self->eval_scroller, narrow ? GTK_POLICY_AUTOMATIC : GTK_POLICY_NEVER,
+                                      GTK_POLICY_AUTOMATIC);
+      gtk_scrolled_window_set_propagate_natural_width (self->eval_scroller, !narrow);
+      gtk_scrolled_window_set_min_content_height (self->eval_scroller, narrow ? 240 : -1);
+      gtk_widget_set_size_request (self->eval_box, narrow ? -1 : 300, -1);
       gtk_revealer_set_transition_type (self->eval_revealer, narrow ? GTK_REVEALER_TRANSITION_TYPE_SLIDE_UP
                                                                     : GTK_REVEALER_TRANSITION_TYPE_SLIDE_LEFT);
     }
@@ -504,6 +511,8 @@ leafscope_dataset_view_measure (GtkWidget *widget, GtkOrientation orientation, i
 {
   LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (widget);
   gtk_widget_measure (GTK_WIDGET (self->stack), orientation, for_size, minimum, natural, NULL, NULL);
+  /* The narrow layout's minimum, as in the Diagnose view (the test of the
+   * narrow window checks that the content fits). */
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     *minimum = MIN (*minimum, 320);
 }
@@ -604,6 +613,8 @@ leafscope_dataset_view_class_init (LeafscopeDatasetViewClass *klass)
   BIND (eval_progress_label);
   BIND (body);
   BIND (toolbar);
+  BIND (eval_scroller);
+  BIND (eval_box);
   BIND (grid_stack);
   BIND (confusion_view);
 #undef BIND

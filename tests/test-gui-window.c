@@ -1005,9 +1005,39 @@ test_narrow (void)
     g_assert_true (gtk_widget_compute_bounds (leafscope_diagnose_view_get_prediction_list (view), GTK_WIDGET (window), &verdict));
     g_assert_cmpfloat (verdict.origin.y, >=, photo.origin.y + photo.size.height);
   }
-  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  /* Nothing is squeezed below its minimum: the views' content fits. */
+  {
+    GtkWidget *views[] = { GTK_WIDGET (view), GTK_WIDGET (leafscope_window_get_dataset_view (window)) };
+    g_autofree char *root = make_split_dataset ();
+    leafscope_dataset_view_open_folder (leafscope_window_get_dataset_view (window), root);
+    g_assert_true (test_wait_for (dataset_ready, NULL, 60));
+    g_action_group_activate_action (G_ACTION_GROUP (window), "evaluate", NULL);
+    g_assert_true (test_wait_for (evaluation_done, NULL, 300));
+    for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+      {
+        GtkWidget *content = gtk_widget_get_first_child (views[i]);
+        int min;
+        leafscope_window_set_view (window, i == 0 ? "diagnose" : "dataset");
+        test_spin (0.5);
+        gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+        g_test_message ("%s: minimum %d px, width %d px", G_OBJECT_TYPE_NAME (views[i]), min,
+                        gtk_widget_get_width (views[i]));
+        g_assert_cmpint (min, <=, gtk_widget_get_width (views[i]));
+        screenshot (i == 0 ? "narrow-diagnose.png" : "narrow-dataset.png");
+      }
+  }
+  leafscope_window_set_view (window, "diagnose");
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
   test_spin (0.5);
   g_assert_false (leafscope_diagnose_view_get_narrow (view));
+  {
+    /* The wide layout fits from NARROW_WIDTH (720) on. */
+    int min;
+    gtk_widget_measure (gtk_widget_get_first_child (GTK_WIDGET (view)), GTK_ORIENTATION_HORIZONTAL, -1,
+                        &min, NULL, NULL, NULL);
+    g_test_message ("wide Diagnose view: minimum %d px", min);
+    g_assert_cmpint (min, <=, 720);
+  }
 }
 
 /* Screenshots only (LEAFSCOPE_SCREENSHOT_DIR): empty, diagnosed, dataset. */
