@@ -1,5 +1,6 @@
 /* leafscope-dataset-view.c: see the header. */
 #include "leafscope-dataset-view-private.h"
+#include "leafscope-adaptive.h"
 #include "leafscope-confusion-view.h"
 #include "leafscope-facts.h"
 #include "leafscope-thumbnailer.h"
@@ -478,9 +479,7 @@ static void
 leafscope_dataset_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
 {
   LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (widget);
-  GtkWidget *child = GTK_WIDGET (self->stack);
   gboolean narrow = width < NARROW_WIDTH;
-  int min, nat;
 
   if (narrow != self->narrow)
     {
@@ -500,9 +499,7 @@ leafscope_dataset_view_size_allocate (GtkWidget *widget, int width, int height, 
       gtk_revealer_set_transition_type (self->eval_revealer, narrow ? GTK_REVEALER_TRANSITION_TYPE_SLIDE_UP
                                                                     : GTK_REVEALER_TRANSITION_TYPE_SLIDE_LEFT);
     }
-  gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
-  gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, width, &min, &nat, NULL, NULL);
-  gtk_widget_allocate (child, width, height, baseline, NULL);
+  leafscope_allocate_remeasured (GTK_WIDGET (self->stack), width, height, baseline);
 }
 
 static void
@@ -510,11 +507,7 @@ leafscope_dataset_view_measure (GtkWidget *widget, GtkOrientation orientation, i
                                 int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
 {
   LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (widget);
-  gtk_widget_measure (GTK_WIDGET (self->stack), orientation, for_size, minimum, natural, NULL, NULL);
-  /* The narrow layout's minimum, as in the Diagnose view (the test of the
-   * narrow window checks that the content fits). */
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    *minimum = MIN (*minimum, 320);
+  leafscope_measure_adaptive (GTK_WIDGET (self->stack), orientation, for_size, minimum, natural);
 }
 
 /* ---- GObject ---- */

@@ -4,6 +4,7 @@
  * -actions.c, drop and paste in
  * -dnd.c; the strip and the verdict are widgets of their own. */
 #include "leafscope-diagnose-view-private.h"
+#include "leafscope-adaptive.h"
 #include "leafscope-facts.h"
 #include "leafscope-dataset-model.h"
 
@@ -537,16 +538,10 @@ static void
 leafscope_diagnose_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
 {
   LeafscopeDiagnoseView *self = LEAFSCOPE_DIAGNOSE_VIEW (widget);
-  GtkWidget *child = GTK_WIDGET (self->stack);
-  int min, nat;
 
-  /* The layout depends on our own width only, never on what it makes of
-   * the children: no flip-flop.  Measured again after a flip, in the same
-   * allocation, so no frame is drawn with the old layout. */
+  /* See leafscope-adaptive.h. */
   set_narrow (self, width < NARROW_WIDTH);
-  gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
-  gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, width, &min, &nat, NULL, NULL);
-  gtk_widget_allocate (child, width, height, baseline, NULL);
+  leafscope_allocate_remeasured (GTK_WIDGET (self->stack), width, height, baseline);
 }
 
 static void
@@ -554,12 +549,9 @@ leafscope_diagnose_view_measure (GtkWidget *widget, GtkOrientation orientation, 
                                  int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
 {
   LeafscopeDiagnoseView *self = LEAFSCOPE_DIAGNOSE_VIEW (widget);
-  gtk_widget_measure (GTK_WIDGET (self->stack), orientation, for_size, minimum, natural, NULL, NULL);
-  /* The minimum is the narrow layout's (it fits 320 px): in the wide one the
-   * columns need more, but a width below NARROW_WIDTH turns it narrow before
-   * anything is allocated (tests/test-gui-window.c checks both fit). */
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    *minimum = MIN (*minimum, 320);
+  /* The wide layout needs more, but fits from NARROW_WIDTH on
+   * (tests/test-gui-window.c checks both). */
+  leafscope_measure_adaptive (GTK_WIDGET (self->stack), orientation, for_size, minimum, natural);
 }
 
 /* ---- GObject ---- */

@@ -115,15 +115,8 @@ main (int argc, char *argv[])
 {
   g_autoptr(LeafscopeApplication) app = NULL;
 
-  if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
-    g_setenv ("GSETTINGS_SCHEMA_DIR", LEAFSCOPE_SCHEMA_DIR, TRUE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_test_init (&argc, &argv, NULL);
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display (run under xvfb-run)\n");
-      return 0;
-    }
+  if (!test_gui_init (&argc, &argv))
+    return 0;
   /* The application loads style.css and style-dark.css from its resources. */
   app = leafscope_application_new ();
   g_application_set_application_id (G_APPLICATION (app), LEAFSCOPE_APP_ID ".Contrast");

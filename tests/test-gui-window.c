@@ -1247,19 +1247,8 @@ main (int argc, char *argv[])
       bindtextdomain (GETTEXT_PACKAGE, g_getenv ("LEAFSCOPE_LOCALEDIR"));
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
     }
-  if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
-    g_setenv ("GSETTINGS_SCHEMA_DIR", LEAFSCOPE_SCHEMA_DIR, TRUE);
-  /* Xvfb has no GPU: the Cairo renderer is what draws there anyway, and it
-   * keeps the software GL driver (unloaded at exit, so its allocations
-   * cannot be attributed) out of LeakSanitizer's report. */
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_test_init (&argc, &argv, NULL);
-
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display (run under xvfb-run)\n");
-      return 0;
-    }
+  if (!test_gui_init (&argc, &argv))
+    return 0;
   adw_init ();
   vision_dir = test_model_dir ("leaf-vit");
   /* The fast random test model, except for screenshots, which show what the
