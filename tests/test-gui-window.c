@@ -1199,6 +1199,9 @@ fixture_setup (Fixture *f, gconstpointer data)
     g_settings_set_int (settings, "max-new-tokens", 12);
   g_settings_set_int (settings, "window-width", width ? atoi (width) : 1200);
   g_settings_set_int (settings, "window-height", height ? atoi (height) : 760);
+  /* GSettings delivers "changed" from the main loop: let the changes above
+   * arrive before there is a window to react to them. */
+  test_spin (0.1);
   window = leafscope_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
   test_spin (0.3);
