@@ -20,8 +20,8 @@ struct _LeafscopeDiagnoseView
   /* template */
   GtkStack                 *stack;
   GtkWidget                *scroller;      /* narrow: everything scrolls */
-  GtkBox                   *columns;       /* horizontal when wide */
-  GtkWidget                *photo_column;
+  GtkGrid                  *columns;       /* photo | panel, or photo / panel / controls */
+  GtkWidget                *photo_column;  /* the overlay's controls and the strip */
   GtkWidget                *side_scroller; /* wide: the side panel scrolls */
   LeafscopePhotoView       *photo_view;
   GtkSwitch                *heatmap_switch;

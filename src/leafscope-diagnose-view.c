@@ -518,16 +518,32 @@ set_narrow (LeafscopeDiagnoseView *self, gboolean narrow)
   if (narrow == self->narrow)
     return;
   self->narrow = narrow;
-  /* Narrow: one column that scrolls as a whole, the photo above the
-   * verdict.  Wide: photo on the left, the side panel scrolls by itself. */
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->columns),
-                                  narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  /* Narrow: one column that scrolls as a whole: the photo, the verdict
+   * right below it (on a phone it shows without scrolling), then the
+   * overlay's controls.  Wide: photo and controls on the left, the side
+   * panel on the right, scrolling by itself. */
+  g_object_ref (self->side_scroller);
+  g_object_ref (self->photo_column);
+  gtk_grid_remove (self->columns, self->side_scroller);
+  gtk_grid_remove (self->columns, self->photo_column);
+  if (narrow)
+    {
+      gtk_grid_attach (self->columns, self->side_scroller, 0, 1, 1, 1);
+      gtk_grid_attach (self->columns, self->photo_column, 0, 2, 1, 1);
+    }
+  else
+    {
+      gtk_grid_attach (self->columns, self->photo_column, 0, 1, 1, 1);
+      gtk_grid_attach (self->columns, self->side_scroller, 1, 0, 1, 2);
+    }
+  g_object_unref (self->side_scroller);
+  g_object_unref (self->photo_column);
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scroller), GTK_POLICY_NEVER,
                                   narrow ? GTK_POLICY_AUTOMATIC : GTK_POLICY_NEVER);
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->side_scroller), GTK_POLICY_NEVER,
                                   narrow ? GTK_POLICY_NEVER : GTK_POLICY_AUTOMATIC);
   gtk_widget_set_size_request (self->side_scroller, narrow ? -1 : 360, -1);
-  gtk_widget_set_size_request (GTK_WIDGET (self->photo_view), narrow ? -1 : 240, narrow ? 280 : -1);
+  gtk_widget_set_size_request (GTK_WIDGET (self->photo_view), narrow ? -1 : 240, narrow ? 240 : -1);
   if (narrow)
     gtk_widget_add_css_class (GTK_WIDGET (self), "narrow");
   else

@@ -958,6 +958,7 @@ test_stable_sizes (void)
   g_settings_set_int (leafscope_application_get_settings (app), "heatmap-head", 2);
   test_spin (0.2);
   g_assert_cmpint (gtk_widget_get_width (scale), ==, scale_w);
+  g_assert_cmpint (gtk_widget_get_width (head), ==, head_w);
   g_test_message ("slider %d px, head dropdown %d -> %d px", scale_w, head_w, gtk_widget_get_width (head));
   /* Regenerate keeps the description's room while it writes anew. */
   {
