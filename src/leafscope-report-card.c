@@ -61,9 +61,19 @@ panel (cairo_t *cr, const LeafscopeReport *r, int width, double scale, gboolean 
       g_object_unref (layout);
     }
 
-  /* One bar per class, in the model's order. */
-  for (int i = 0; i < r->n_classes; i++)
+  /* One bar per class, the likeliest first, as in the window. */
+  for (int k = 0; k < r->n_classes; k++)
     {
+      int i = k;
+      for (int j = 0; j < r->n_classes; j++)
+        {
+          /* The k-th largest: j is before i when it ranks higher. */
+          int rank = 0;
+          for (int m = 0; m < r->n_classes; m++)
+            rank += r->probs[m] > r->probs[j] || (r->probs[m] == r->probs[j] && m < j);
+          if (rank == k)
+            i = j;
+        }
       g_autofree char *name = leafscope_class_display_name (r->labels[i]);
       g_autofree char *line = g_strdup_printf ("%s  %.0f %%", name, 100.0 * r->probs[i]);
       layout = make_layout (cr, line, 14 * scale, i == r->top_index, inner);
@@ -76,8 +86,10 @@ panel (cairo_t *cr, const LeafscopeReport *r, int width, double scale, gboolean 
           cairo_set_source_rgb (cr, 0.87, 0.87, 0.87);
           cairo_rectangle (cr, PAD * scale, y + h + 2 * scale, inner, 8 * scale);
           cairo_fill (cr);
-          if (i == r->top_index && r->uncertain)
-            cairo_set_source_rgb (cr, 0.61, 0.43, 0.01);
+          if (i != r->top_index)
+            cairo_set_source_rgb (cr, 0.55, 0.55, 0.55);
+          else if (r->uncertain)
+            cairo_set_source_rgb (cr, 0.58, 0.36, 0.0);
           else
             cairo_set_source_rgb (cr, 0.15, 0.64, 0.41);
           cairo_rectangle (cr, PAD * scale, y + h + 2 * scale, inner * CLAMP (r->probs[i], 0.0f, 1.0f), 8 * scale);

@@ -1055,6 +1055,17 @@ test_screenshots (void)
       leafscope_window_open_files (window, &file, 1);
       g_assert_true (test_wait_for (diagnosis_done, NULL, 300));
       screenshot ("diagnosed.png");
+      {
+        /* The report as saved, to look at. */
+        const char *suffix = g_getenv ("LEAFSCOPE_SCREENSHOT_SUFFIX");
+        g_autofree char *name = g_strdup_printf ("report%s.png", suffix ? suffix : "");
+        g_autofree char *path = g_build_filename (g_getenv ("LEAFSCOPE_SCREENSHOT_DIR"), name, NULL);
+        g_autoptr(GFile) png = g_file_new_for_path (path);
+        g_autoptr(GError) error = NULL;
+        g_assert_true (leafscope_diagnose_view_write_report (leafscope_window_get_diagnose_view (window), png,
+                                                             TRUE, &error));
+        g_assert_no_error (error);
+      }
     }
   if (dataset_env)
     {
