@@ -1056,6 +1056,13 @@ test_screenshots (void)
       g_assert_true (test_wait_for (diagnosis_done, NULL, 300));
       screenshot ("diagnosed.png");
       {
+        /* The toast a saved report brings, with its Open button. */
+        g_autoptr(GFile) report = g_file_new_for_path ("/tmp/leaf-report.png");
+        g_signal_emit_by_name (leafscope_window_get_diagnose_view (window), "report-saved", report);
+        test_spin (0.5);
+        screenshot ("toast.png");
+      }
+      {
         /* The report as saved, to look at. */
         const char *suffix = g_getenv ("LEAFSCOPE_SCREENSHOT_SUFFIX");
         g_autofree char *name = g_strdup_printf ("report%s.png", suffix ? suffix : "");
@@ -1099,7 +1106,11 @@ test_preferences_bad_model (void)
   g_assert_cmpstr (before, ==, after);
   test_spin (0.5);
   screenshot_of (GTK_WINDOW (prefs), "preferences.png");
+  /* Closed, it is gone: nothing keeps it (its model check is cancelled). */
+  g_object_ref (prefs);
   gtk_window_destroy (GTK_WINDOW (prefs));
+  test_spin (0.1);
+  g_assert_finalize_object (prefs);
 }
 
 static void
