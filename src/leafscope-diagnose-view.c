@@ -95,6 +95,7 @@ on_finished (const GError *error, gpointer owner)
        * place of the verdict, and as a message. */
       leafscope_prediction_list_show_status (self->prediction, "dialog-warning-symbolic",
                                              _("No Diagnosis"), error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->description), FALSE);
       leafscope_diagnose_view_show_error (self, error->message);
     }
   self->classifying = FALSE;
@@ -168,6 +169,7 @@ submit (LeafscopeDiagnoseView *self)
   leafscope_diagnose_view_clear_result (self);
   self->classifying = TRUE;
   self->generating = TRUE;
+  gtk_widget_set_visible (GTK_WIDGET (self->description), TRUE);
   leafscope_prediction_list_show_loading (self->prediction);
   leafscope_description_pane_start (self->description);
   leafscope_worker_diagnose (self->worker, ls_image_copy (self->image), &params, &diagnose_callbacks, self);
@@ -298,11 +300,13 @@ on_decoded (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_autofree char *message = g_strdup_printf (_("“%s” could not be opened as a photo: %s"),
                                                   name, error->message);
+      g_autofree char *brief = g_strdup_printf (_("“%s” could not be opened as a photo."), name);
       leafscope_photo_strip_set_failed (self->strip, leafscope_photo_strip_get_current (self->strip), message);
-      /* In place of the diagnosis, and as a message. */
+      /* In place of the diagnosis, in full; briefly as a toast. */
       leafscope_prediction_list_show_status (self->prediction, "image-missing-symbolic",
                                              _("This File Could Not Be Opened"), message);
-      leafscope_diagnose_view_show_error (self, message);
+      gtk_widget_set_visible (GTK_WIDGET (self->description), FALSE);
+      leafscope_diagnose_view_show_error (self, brief);
       notify_state (self);
       return;
     }

@@ -2,7 +2,6 @@
 #include "leafscope-prediction-list.h"
 #include "leafscope-facts.h"
 
-#include <adwaita.h>
 #include <glib/gi18n-lib.h>
 
 struct _LeafscopePredictionList
@@ -13,7 +12,9 @@ struct _LeafscopePredictionList
   GtkLabel      *verdict_label;
   GtkLabel      *verdict_detail;
   GtkBox        *bars_box;
-  AdwStatusPage *status_page;
+  GtkImage      *status_icon;
+  GtkLabel      *status_title;
+  GtkLabel      *status_description;
   GHashTable    *bars;  /* label -> GtkProgressBar */
 };
 
@@ -54,9 +55,9 @@ leafscope_prediction_list_show_status (LeafscopePredictionList *self, const char
                                        const char *title, const char *description)
 {
   leafscope_prediction_list_clear (self);
-  adw_status_page_set_icon_name (self->status_page, icon_name);
-  adw_status_page_set_title (self->status_page, title);
-  adw_status_page_set_description (self->status_page, description);
+  gtk_image_set_from_icon_name (self->status_icon, icon_name);
+  gtk_label_set_text (self->status_title, title);
+  gtk_label_set_text (self->status_description, description ? description : "");
   set_page (self, "status");
 }
 
@@ -154,7 +155,7 @@ const char *
 leafscope_prediction_list_get_verdict (LeafscopePredictionList *self)
 {
   if (g_str_equal (leafscope_prediction_list_get_state (self), "status"))
-    return adw_status_page_get_title (self->status_page);
+    return gtk_label_get_text (self->status_title);
   return gtk_label_get_text (self->verdict_label);
 }
 
@@ -162,7 +163,7 @@ const char *
 leafscope_prediction_list_get_detail (LeafscopePredictionList *self)
 {
   if (g_str_equal (leafscope_prediction_list_get_state (self), "status"))
-    return adw_status_page_get_description (self->status_page);
+    return gtk_label_get_text (self->status_description);
   return gtk_label_get_text (self->verdict_detail);
 }
 
@@ -206,7 +207,9 @@ leafscope_prediction_list_class_init (LeafscopePredictionListClass *klass)
   BIND (verdict_label);
   BIND (verdict_detail);
   BIND (bars_box);
-  BIND (status_page);
+  BIND (status_icon);
+  BIND (status_title);
+  BIND (status_description);
 #undef BIND
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "predictionlist");
