@@ -836,6 +836,25 @@ test_evaluate_while_diagnosing (void)
   g_assert_cmpuint (leafscope_evaluation_get_n_done (ev), ==, 12);
   g_assert_cmpuint (leafscope_evaluation_get_n_items (ev), ==, 12);
   g_assert_cmpstr (leafscope_dataset_view_get_evaluation_split (view), ==, "validation");
+  /* An empty cell shows an empty state, not an empty grid.  (All twelve
+   * photos are the same: one column holds them all.) */
+  {
+    GtkWidget *grid_stack = find_descendant_named (GTK_WIDGET (view), "grid_stack");
+    guint empty_r = G_MAXUINT, empty_c = G_MAXUINT;
+    for (guint r = 0; r < leafscope_evaluation_get_n_rows (ev); r++)
+      for (guint c = 0; c < leafscope_evaluation_get_n_columns (ev); c++)
+        if (leafscope_evaluation_get_cell (ev, r, c) == 0)
+          {
+            empty_r = r;
+            empty_c = c;
+          }
+    g_assert_cmpuint (empty_r, !=, G_MAXUINT);
+    g_assert_nonnull (grid_stack);
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (grid_stack)), ==, "photos");
+    leafscope_dataset_view_show_cell (view, empty_r, empty_c);
+    g_assert_cmpuint (g_list_model_get_n_items (leafscope_dataset_view_get_shown (view)), ==, 0);
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (grid_stack)), ==, "none");
+  }
 
   /* Results belong to their split: showing another split closes them. */
   leafscope_window_set_view (window, "dataset");
