@@ -234,6 +234,13 @@ main (int argc, char **argv)
     check_fail (&check, "\"id\" is \"%s\", expected \"%s\"", id != NULL ? id : "(missing)", app_id);
   expect_string (&check, root, "manifest", "runtime", "org.gnome.Platform");
   expect_string (&check, root, "manifest", "runtime-version", NULL);
+  {
+    /* The window needs libadwaita 1.2, which the GNOME runtime has shipped
+     * since GNOME 43: no module of ours builds it. */
+    const char *version = member_string (root, "runtime-version");
+    if (version != NULL && g_ascii_strtoll (version, NULL, 10) < 43)
+      check_fail (&check, "\"runtime-version\" is %s, but libadwaita 1.2 needs the GNOME 43 runtime or newer", version);
+  }
   expect_string (&check, root, "manifest", "sdk", "org.gnome.Sdk");
   expect_string (&check, root, "manifest", "command", "leafscope");
   check_finish_args (&check, root);
@@ -264,6 +271,8 @@ main (int argc, char **argv)
     }
   if (find_module (modules, "json-glib", &unused) != NULL)
     check_fail (&check, "json-glib is built as a module, but the GNOME SDK has it");
+  if (find_module (modules, "libadwaita", &unused) != NULL)
+    check_fail (&check, "libadwaita is built as a module, but the GNOME runtime has it");
 
   if (check.problems == 0)
     printf ("%s: ok\n", check.path);

@@ -16,14 +16,12 @@
 
 struct _LeafscopeApplication
 {
-  GtkApplication   parent_instance;
+  AdwApplication   parent_instance;
   GSettings       *settings;
   LeafscopeWorker *worker;
-  GDBusProxy      *portal;
-  GSettings       *interface_settings;
 };
 
-G_DEFINE_FINAL_TYPE (LeafscopeApplication, leafscope_application, GTK_TYPE_APPLICATION)
+G_DEFINE_FINAL_TYPE (LeafscopeApplication, leafscope_application, ADW_TYPE_APPLICATION)
 
 const char *
 leafscope_data_dir (void)
@@ -57,122 +55,6 @@ update_models (LeafscopeApplication *self)
   leafscope_worker_set_models (self->worker, vision, text);
 }
 
-/* ---- dark style: GTK 4.8 has no libadwaita, so read the desktop's
- * color-scheme (portal first, then GSettings) and tell GTK. ---- */
-
-static void
-apply_color_scheme (LeafscopeApplication *self, guint32 scheme)
-{
-  GtkSettings *settings = gtk_settings_get_default ();
-  /* 1 = prefer dark, 2 = prefer light, 0 = no preference. */
-  if (settings)
-    g_object_set (settings, "gtk-application-prefer-dark-theme", scheme == 1, NULL);
-}
-
-static guint32
-scheme_from_variant (GVariant *value)
-{
-  g_autoptr(GVariant) inner = NULL;
-
-  while (value && g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
-    {
-      GVariant *next = g_variant_get_variant (value);
-      g_clear_pointer (&inner, g_variant_unref);
-      inner = next;
-      value = next;
-    }
-  if (value && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
-    return g_variant_get_uint32 (value);
-  if (value && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-    return g_str_equal (g_variant_get_string (value, NULL), "prefer-dark") ? 1 : 0;
-  return 0;
-}
-
-static void
-on_portal_signal (GDBusProxy *proxy, const char *sender, const char *signal, GVariant *params,
-                  LeafscopeApplication *self)
-{
-  const char *ns = NULL, *key = NULL;
-  g_autoptr(GVariant) value = NULL;
-
-  if (!g_str_equal (signal, "SettingChanged"))
-    return;
-  g_variant_get (params, "(&s&sv)", &ns, &key, &value);
-  if (g_str_equal (ns, "org.freedesktop.appearance") && g_str_equal (key, "color-scheme"))
-    apply_color_scheme (self, scheme_from_variant (value));
-}
-
-static void
-on_interface_changed (GSettings *settings, const char *key, LeafscopeApplication *self)
-{
-  g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
-  apply_color_scheme (self, g_strcmp0 (scheme, "prefer-dark") == 0 ? 1 : 0);
-}
-
-static void
-use_gsettings_scheme (LeafscopeApplication *self)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, "org.gnome.desktop.interface", TRUE) : NULL;
-
-  if (schema == NULL || !g_settings_schema_has_key (schema, "color-scheme"))
-    return;
-  self->interface_settings = g_settings_new ("org.gnome.desktop.interface");
-  g_signal_connect (self->interface_settings, "changed::color-scheme", G_CALLBACK (on_interface_changed), self);
-  on_interface_changed (self->interface_settings, "color-scheme", self);
-}
-
-static void
-on_portal_read (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(LeafscopeApplication) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) ret = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
-
-  if (ret == NULL)
-    {
-      use_gsettings_scheme (self);
-      return;
-    }
-  {
-    g_autoptr(GVariant) child = g_variant_get_child_value (ret, 0);
-    apply_color_scheme (self, scheme_from_variant (child));
-  }
-  g_signal_connect (self->portal, "g-signal", G_CALLBACK (on_portal_signal), self);
-}
-
-static void
-on_portal_proxy (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(LeafscopeApplication) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  self->portal = g_dbus_proxy_new_for_bus_finish (result, &error);
-  if (self->portal == NULL || g_dbus_proxy_get_name_owner (self->portal) == NULL)
-    {
-      use_gsettings_scheme (self);
-      return;
-    }
-  g_dbus_proxy_call (self->portal, "Read", g_variant_new ("(ss)", "org.freedesktop.appearance", "color-scheme"),
-                     G_DBUS_CALL_FLAGS_NONE, 2000, NULL, on_portal_read, g_object_ref (self));
-}
-
-static void
-follow_color_scheme (LeafscopeApplication *self)
-{
-  /* Tests run without a desktop: GDK_DEBUG=no-portals, no session bus. */
-  const char *debug = g_getenv ("GDK_DEBUG");
-  if ((debug && strstr (debug, "no-portals")) || g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    {
-      use_gsettings_scheme (self);
-      return;
-    }
-  g_dbus_proxy_new_for_bus (G_BUS_TYPE_SESSION,
-                            G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES | G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-                            NULL, "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
-                            "org.freedesktop.portal.Settings", NULL, on_portal_proxy, g_object_ref (self));
-}
-
 /* ---- actions ---- */
 
 static LeafscopeWindow *
@@ -197,24 +79,24 @@ static void
 action_about (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   LeafscopeApplication *self = user_data;
-  const char *authors[] = { _("The Leafscope contributors"), NULL };
+  const char *developers[] = { _("The Leafscope contributors"), NULL };
   const char *dataset[] = { _("Beans dataset by the Makerere AI Lab, MIT licence https://github.com/AI-Lab-Makerere/ibean"), NULL };
-  GtkWidget *about = gtk_about_dialog_new ();
+  GtkWidget *about = adw_about_window_new ();
 
   gtk_window_set_transient_for (GTK_WINDOW (about), GTK_WINDOW (get_window (self)));
-  gtk_window_set_modal (GTK_WINDOW (about), TRUE);
   g_object_set (about,
-                "program-name", _("Leafscope"),
-                "logo-icon-name", LEAFSCOPE_APP_ID,
+                "application-name", _("Leafscope"),
+                "application-icon", LEAFSCOPE_APP_ID,
                 "version", PACKAGE_VERSION,
                 "comments", _("Diagnose bean leaf diseases from a photo, and see why"),
                 "website", "https://github.com/leafscope/leafscope",
+                "issue-url", "https://github.com/leafscope/leafscope/issues",
                 "license-type", GTK_LICENSE_GPL_3_0,
-                "authors", authors,
+                "developers", developers,
                 /* TRANSLATORS: put your names here, one per line */
                 "translator-credits", _("translator-credits"),
                 NULL);
-  gtk_about_dialog_add_credit_section (GTK_ABOUT_DIALOG (about), _("Training data"), dataset);
+  adw_about_window_add_credit_section (ADW_ABOUT_WINDOW (about), _("Training data"), dataset);
   gtk_window_present (GTK_WINDOW (about));
 }
 
@@ -244,16 +126,16 @@ leafscope_application_startup (GApplication *application)
   struct { const char *action; const char *accels[3]; } accels[] = {
     { "win.open", { "<Control>o", NULL } },
     { "win.paste", { "<Control>v", NULL } },
-    { "win.save-report", { "<Control>s", NULL } },
+    { "diagnose.save-report", { "<Control>s", NULL } },
     { "app.preferences", { "<Control>comma", NULL } },
     { "win.show-help-overlay", { "<Control>question", NULL } },
     { "app.quit", { "<Control>q", NULL } },
     { "win.view::diagnose", { "<Alt>1", NULL } },
     { "win.view::dataset", { "<Alt>2", NULL } },
-    { "win.stop", { "Escape", NULL } },
-    { "win.regenerate", { "<Control>r", NULL } },
-    { "win.step(-1)", { "<Alt>Left", NULL } },
-    { "win.step(1)", { "<Alt>Right", NULL } },
+    { "diagnose.stop", { "Escape", NULL } },
+    { "diagnose.regenerate", { "<Control>r", NULL } },
+    { "diagnose.step(-1)", { "<Alt>Left", NULL } },
+    { "diagnose.step(1)", { "<Alt>Right", NULL } },
     { "win.open-dataset", { "<Control><Shift>o", NULL } },
     { "win.evaluate", { "<Control>e", NULL } },
   };
@@ -276,15 +158,8 @@ leafscope_application_startup (GApplication *application)
     gtk_application_set_accels_for_action (app, accels[i].action, accels[i].accels);
 
   gtk_window_set_default_icon_name (LEAFSCOPE_APP_ID);
-  {
-    /* Plain GtkApplication does not load style.css by itself. */
-    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-    GdkDisplay *display = gdk_display_get_default ();
-    gtk_css_provider_load_from_resource (css, "/io/github/leafscope/Leafscope/style.css");
-    if (display)
-      gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (css),
-                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  }
+  /* AdwApplication loads style.css and style-dark.css from the resources and
+   * follows the desktop's dark style through AdwStyleManager. */
   {
     /* Our own icon in the source tree when running uninstalled. */
     g_autofree char *icons = g_build_filename (leafscope_data_dir (), "icons", NULL);
@@ -296,7 +171,6 @@ leafscope_application_startup (GApplication *application)
   update_models (self);
   g_signal_connect_swapped (self->settings, "changed::vision-model", G_CALLBACK (update_models), self);
   g_signal_connect_swapped (self->settings, "changed::text-model", G_CALLBACK (update_models), self);
-  follow_color_scheme (self);
 }
 
 static void
@@ -339,8 +213,6 @@ leafscope_application_dispose (GObject *object)
 {
   LeafscopeApplication *self = LEAFSCOPE_APPLICATION (object);
   g_clear_object (&self->worker);
-  g_clear_object (&self->portal);
-  g_clear_object (&self->interface_settings);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (leafscope_application_parent_class)->dispose (object);
 }

@@ -2,7 +2,7 @@
  * settings, the inference worker, files from the command line. */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 #include "leafscope-worker.h"
 
 G_BEGIN_DECLS
@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 #define LEAFSCOPE_APP_ID "io.github.leafscope.Leafscope"
 
 #define LEAFSCOPE_TYPE_APPLICATION (leafscope_application_get_type ())
-G_DECLARE_FINAL_TYPE (LeafscopeApplication, leafscope_application, LEAFSCOPE, APPLICATION, GtkApplication)
+G_DECLARE_FINAL_TYPE (LeafscopeApplication, leafscope_application, LEAFSCOPE, APPLICATION, AdwApplication)
 
 LeafscopeApplication *leafscope_application_new          (void);
 GSettings            *leafscope_application_get_settings (LeafscopeApplication *self);

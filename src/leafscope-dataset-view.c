@@ -1,5 +1,6 @@
 /* leafscope-dataset-view.c: see the header. */
-#include "leafscope-dataset-view.h"
+#include "leafscope-dataset-view-private.h"
+#include "leafscope-adaptive.h"
 #include "leafscope-confusion-view.h"
 #include "leafscope-facts.h"
 #include "leafscope-thumbnailer.h"
@@ -9,57 +10,61 @@
 
 #define THUMB_SIZE 160
 
-struct _LeafscopeDatasetView
-{
-  GtkWidget              parent_instance;
-
-  GtkStack              *stack;
-  GtkLabel              *folder_label;
-  GtkDropDown           *split_dropdown;
-  GtkDropDown           *class_dropdown;
-  GtkWidget             *evaluate_button;
-  GtkRevealer           *filter_revealer;
-  GtkLabel              *filter_label;
-  GtkGridView           *grid_view;
-  GtkWidget             *grid_scroller;
-  GtkRevealer           *eval_revealer;
-  GtkProgressBar        *eval_progress;
-  GtkWidget             *eval_cancel;
-  GtkLabel              *accuracy_label;
-  GtkLabel              *eval_detail;
-  LeafscopeConfusionView *confusion_view;
-
-  LeafscopeWorker       *worker;
-  GSettings             *settings;
-  LeafscopeThumbnailer  *thumbnailer;
-  LeafscopeDatasetModel *model;
-  GtkFilterListModel    *filtered;
-  GtkCustomFilter       *filter;
-  GCancellable          *scan_cancellable;
-  GStrv                  split_ids;  /* dropdown position -> split */
-  GStrv                  class_ids;  /* dropdown position -> class, 0 = all */
-  LeafscopeEvaluation   *evaluation;
-  gboolean               evaluating;
-  gboolean               loading;
-  gboolean               cell_filter;
-  guint                  cell_row;
-  guint                  cell_column;
-  gboolean               updating_dropdowns;
-  GHashTable            *bound;       /* LeafscopeDatasetItem -> its GtkPicture, bound now */
-  guint                  flush_id;
-  guint                  flush_retries;
-};
 
 enum { PROP_0, PROP_CAN_EVALUATE, N_PROPS };
 static GParamSpec *props[N_PROPS];
+
+void
+leafscope_dataset_view_notify_can_evaluate (LeafscopeDatasetView *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
+}
 
 enum { SIGNAL_PHOTO_ACTIVATED, SIGNAL_ERROR, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (LeafscopeDatasetView, leafscope_dataset_view, GTK_TYPE_WIDGET)
 
-static const char *
-current_split (LeafscopeDatasetView *self)
+/* The grid's frame: Tab and Shift+Tab leave the grid (GtkGridView in GTK 4.8
+ * walks its cells one by one on Tab); the arrows move inside it. */
+#define LEAFSCOPE_TYPE_GRID_FRAME (leafscope_grid_frame_get_type ())
+G_DECLARE_FINAL_TYPE (LeafscopeGridFrame, leafscope_grid_frame, LEAFSCOPE, GRID_FRAME, GtkWidget)
+struct _LeafscopeGridFrame { GtkWidget parent_instance; };
+G_DEFINE_FINAL_TYPE (LeafscopeGridFrame, leafscope_grid_frame, GTK_TYPE_WIDGET)
+
+static gboolean
+leafscope_grid_frame_focus (GtkWidget *widget, GtkDirectionType direction)
+{
+  if ((direction == GTK_DIR_TAB_FORWARD || direction == GTK_DIR_TAB_BACKWARD)
+      && gtk_widget_get_focus_child (widget) != NULL)
+    return FALSE;
+  return GTK_WIDGET_CLASS (leafscope_grid_frame_parent_class)->focus (widget, direction);
+}
+
+static void
+leafscope_grid_frame_dispose (GObject *object)
+{
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))))
+    gtk_widget_unparent (child);
+  G_OBJECT_CLASS (leafscope_grid_frame_parent_class)->dispose (object);
+}
+
+static void
+leafscope_grid_frame_class_init (LeafscopeGridFrameClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = leafscope_grid_frame_dispose;
+  GTK_WIDGET_CLASS (klass)->focus = leafscope_grid_frame_focus;
+  gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+leafscope_grid_frame_init (LeafscopeGridFrame *self)
+{
+}
+
+const char *
+leafscope_dataset_view_current_split (LeafscopeDatasetView *self)
 {
   guint pos = gtk_drop_down_get_selected (self->split_dropdown);
   if (self->split_ids == NULL || pos == GTK_INVALID_LIST_POSITION || pos >= g_strv_length (self->split_ids))
@@ -81,7 +86,7 @@ static gboolean
 filter_func (gpointer item, gpointer user_data)
 {
   LeafscopeDatasetView *self = user_data;
-  const char *split = current_split (self);
+  const char *split = leafscope_dataset_view_current_split (self);
   const char *cls = current_class (self);
 
   if (split && strcmp (split, leafscope_dataset_item_get_split (item)) != 0)
@@ -94,14 +99,17 @@ filter_func (gpointer item, gpointer user_data)
   return TRUE;
 }
 
-static void
-refilter (LeafscopeDatasetView *self)
+void
+leafscope_dataset_view_refilter (LeafscopeDatasetView *self)
 {
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  /* An empty selection says so instead of showing an empty grid. */
+  gtk_stack_set_visible_child_name (self->grid_stack,
+                                    g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) > 0 ? "photos" : "none");
 }
 
-static char *
-split_display_name (const char *split)
+char *
+leafscope_split_display_name (const char *split)
 {
   if (g_ascii_strcasecmp (split, "train") == 0)
     return g_strdup (_("Training"));
@@ -112,11 +120,11 @@ split_display_name (const char *split)
   return leafscope_class_display_name (split);
 }
 
-static void
-update_class_dropdown (LeafscopeDatasetView *self)
+void
+leafscope_dataset_view_update_class_dropdown (LeafscopeDatasetView *self)
 {
   const char * const *classes = leafscope_dataset_model_get_classes (self->model);
-  const char *split = current_split (self);
+  const char *split = leafscope_dataset_view_current_split (self);
   g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
   g_autoptr(GPtrArray) ids = g_ptr_array_new ();
   const char *selected = current_class (self);
@@ -147,22 +155,28 @@ update_class_dropdown (LeafscopeDatasetView *self)
   self->updating_dropdowns = FALSE;
 }
 
-static void
-clear_cell_filter (LeafscopeDatasetView *self)
+void
+leafscope_dataset_view_clear_cell_filter (LeafscopeDatasetView *self)
 {
   self->cell_filter = FALSE;
   gtk_revealer_set_reveal_child (self->filter_revealer, FALSE);
   leafscope_confusion_view_set_selected (self->confusion_view, G_MAXUINT, G_MAXUINT);
 }
 
+
 static void
 on_split_changed (LeafscopeDatasetView *self)
 {
   if (self->updating_dropdowns || self->model == NULL)
     return;
-  clear_cell_filter (self);
-  update_class_dropdown (self);
-  refilter (self);
+  leafscope_dataset_view_clear_cell_filter (self);
+  /* The results belong to the split they were measured on: a finished
+   * evaluation of another split goes; a running one stays, named by its
+   * split, and its cells bring that split back. */
+  if (self->evaluation && !self->evaluating && g_strcmp0 (self->eval_split, leafscope_dataset_view_current_split (self)) != 0)
+    leafscope_dataset_view_close_evaluation (self);
+  leafscope_dataset_view_update_class_dropdown (self);
+  leafscope_dataset_view_refilter (self);
 }
 
 static void
@@ -170,8 +184,8 @@ on_class_changed (LeafscopeDatasetView *self)
 {
   if (self->updating_dropdowns || self->model == NULL)
     return;
-  clear_cell_filter (self);
-  refilter (self);
+  leafscope_dataset_view_clear_cell_filter (self);
+  leafscope_dataset_view_refilter (self);
 }
 
 void
@@ -180,6 +194,14 @@ leafscope_dataset_view_set_split (LeafscopeDatasetView *self, const char *split)
   for (guint i = 0; self->split_ids && self->split_ids[i]; i++)
     if (g_strcmp0 (self->split_ids[i], split) == 0)
       gtk_drop_down_set_selected (self->split_dropdown, i);
+}
+
+static void
+on_model_changed (LeafscopeDatasetView *self)
+{
+  /* Results of the old vision model are not this one's. */
+  if (self->evaluation)
+    leafscope_dataset_view_close_evaluation (self);
 }
 
 /* ---- grid cells ---- */
@@ -327,7 +349,7 @@ set_model (LeafscopeDatasetView *self, LeafscopeDatasetModel *model)
   gtk_revealer_set_reveal_child (self->eval_revealer, FALSE);
   g_clear_object (&self->evaluation);
   leafscope_confusion_view_set_evaluation (self->confusion_view, NULL);
-  clear_cell_filter (self);
+  leafscope_dataset_view_clear_cell_filter (self);
   leafscope_thumbnailer_clear (self->thumbnailer);
 
   g_set_object (&self->model, model);
@@ -335,7 +357,7 @@ set_model (LeafscopeDatasetView *self, LeafscopeDatasetModel *model)
   self->split_ids = g_strdupv ((char **) splits);
   for (guint i = 0; splits[i]; i++)
     {
-      g_autofree char *name = split_display_name (splits[i]);
+      g_autofree char *name = leafscope_split_display_name (splits[i]);
       g_autofree char *entry = g_strdup_printf ("%s (%u)", name, leafscope_dataset_model_count (model, splits[i], NULL));
       gtk_string_list_append (list, entry);
       /* Evaluate on held-out photos by default. */
@@ -348,12 +370,12 @@ set_model (LeafscopeDatasetView *self, LeafscopeDatasetModel *model)
   gtk_widget_set_visible (GTK_WIDGET (self->split_dropdown), splits[0] && (splits[1] || *splits[0]));
   gtk_drop_down_set_selected (self->class_dropdown, 0);
   self->updating_dropdowns = FALSE;
-  update_class_dropdown (self);
+  leafscope_dataset_view_update_class_dropdown (self);
 
   gtk_label_set_text (self->folder_label, base);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->folder_label), folder);
   gtk_filter_list_model_set_model (self->filtered, G_LIST_MODEL (model));
-  refilter (self);
+  leafscope_dataset_view_refilter (self);
   gtk_stack_set_visible_child_name (self->stack, "grid");
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
 }
@@ -416,210 +438,14 @@ leafscope_dataset_view_choose_folder (LeafscopeDatasetView *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
-/* ---- evaluation ---- */
-
-static void
-update_progress (LeafscopeDatasetView *self)
-{
-  guint done = leafscope_evaluation_get_n_done (self->evaluation);
-  guint total = leafscope_evaluation_get_n_items (self->evaluation);
-  /* TRANSLATORS: evaluation progress, photos done of all */
-  g_autofree char *text = g_strdup_printf (_("%u of %u photos"), done, total);
-
-  gtk_progress_bar_set_fraction (self->eval_progress, total ? (double) done / total : 0.0);
-  gtk_progress_bar_set_text (self->eval_progress, text);
-}
-
-static void
-show_accuracy (LeafscopeDatasetView *self)
-{
-  LeafscopeEvaluation *ev = self->evaluation;
-  guint done = leafscope_evaluation_get_n_done (ev);
-  guint failed = leafscope_evaluation_get_n_failed (ev);
-  guint classified = done - failed;
-  double acc = leafscope_evaluation_get_accuracy (ev);
-  guint correct = (guint) (acc * classified + 0.5);
-  /* TRANSLATORS: %.1f is the accuracy in percent */
-  g_autofree char *title = g_strdup_printf (_("Accuracy %.1f %%"), 100.0 * acc);
-  g_autofree char *detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u photo classified correctly.",
-                                                       "%u of %u photos classified correctly.", classified),
-                                             correct, classified);
-  if (failed)
-    {
-      g_autofree char *more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, " %u photo could not be read.",
-                                                         " %u photos could not be read.", failed), failed);
-      g_autofree char *joined = g_strconcat (detail, more, NULL);
-      g_free (detail);
-      detail = g_steal_pointer (&joined);
-    }
-  gtk_label_set_text (self->accuracy_label, title);
-  gtk_label_set_text (self->eval_detail, detail);
-}
-
-static void
-on_eval_item (guint index, const char *label, const GError *error, gpointer owner)
-{
-  LeafscopeDatasetView *self = owner;
-
-  leafscope_evaluation_record (self->evaluation, index, error ? NULL : label);
-  update_progress (self);
-  leafscope_confusion_view_update (self->confusion_view);
-  show_accuracy (self);
-}
-
-static void
-on_eval_finished (const GError *error, gpointer owner)
-{
-  LeafscopeDatasetView *self = owner;
-
-  self->evaluating = FALSE;
-  gtk_widget_set_visible (self->eval_cancel, FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress), FALSE);
-  if (error)
-    {
-      gtk_label_set_text (self->accuracy_label, "");
-      gtk_label_set_text (self->eval_detail, error->message);
-      g_signal_emit (self, signals[SIGNAL_ERROR], 0, error->message);
-    }
-  else
-    show_accuracy (self);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
-}
-
-static void
-on_eval_cancelled (gpointer owner)
-{
-  LeafscopeDatasetView *self = owner;
-  /* Stopped here, or replaced by a diagnosis: the same for the pane. */
-  if (!self->evaluating)
-    return;
-  self->evaluating = FALSE;
-  gtk_widget_set_visible (self->eval_cancel, FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress), FALSE);
-  show_accuracy (self);
-  {
-    /* TRANSLATORS: the evaluation was cancelled; photos done of all */
-    g_autofree char *text = g_strdup_printf (_("Cancelled after %u of %u photos."),
-                                             leafscope_evaluation_get_n_done (self->evaluation),
-                                             leafscope_evaluation_get_n_items (self->evaluation));
-    gtk_label_set_text (self->eval_detail, text);
-  }
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
-}
-
-static const LeafscopeJobCallbacks eval_callbacks = {
-  .item = on_eval_item,
-  .finished = on_eval_finished,
-  .cancelled = on_eval_cancelled,
-};
-
-void
-leafscope_dataset_view_evaluate (LeafscopeDatasetView *self)
-{
-  const char *split = current_split (self);
-  g_autoptr(GListStore) items = NULL;
-  g_autoptr(GPtrArray) paths = NULL;
-  guint n;
-
-  if (self->model == NULL || self->worker == NULL || self->evaluating)
-    return;
-  items = g_list_store_new (LEAFSCOPE_TYPE_DATASET_ITEM);
-  paths = g_ptr_array_new ();
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(LeafscopeDatasetItem) item = g_list_model_get_item (G_LIST_MODEL (self->model), i);
-      if (split == NULL || strcmp (split, leafscope_dataset_item_get_split (item)) == 0)
-        {
-          g_list_store_append (items, item);
-          g_ptr_array_add (paths, (gpointer) leafscope_dataset_item_get_path (item));
-        }
-    }
-  g_ptr_array_add (paths, NULL);
-
-  clear_cell_filter (self);
-  refilter (self);
-  g_clear_object (&self->evaluation);
-  self->evaluation = leafscope_evaluation_new (leafscope_dataset_model_get_classes (self->model),
-                                               G_LIST_MODEL (items));
-  leafscope_confusion_view_set_evaluation (self->confusion_view, self->evaluation);
-  self->evaluating = TRUE;
-  gtk_widget_set_visible (self->eval_cancel, TRUE);
-  gtk_widget_set_visible (GTK_WIDGET (self->eval_progress), TRUE);
-  gtk_label_set_text (self->accuracy_label, "");
-  gtk_label_set_text (self->eval_detail, "");
-  update_progress (self);
-  gtk_revealer_set_reveal_child (self->eval_revealer, TRUE);
-  leafscope_worker_evaluate (self->worker, (const char * const *) paths->pdata,
-                             self->settings ? (float) g_settings_get_double (self->settings, "uncertainty-threshold") : 0.6f,
-                             &eval_callbacks, self);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
-}
-
-void
-leafscope_dataset_view_cancel_evaluation (LeafscopeDatasetView *self)
-{
-  if (self->evaluating)
-    leafscope_worker_cancel (self->worker);
-}
-
-void
-leafscope_dataset_view_show_cell (LeafscopeDatasetView *self, guint row, guint column)
-{
-  g_autofree char *true_name = NULL;
-  g_autofree char *pred_name = NULL;
-  g_autofree char *text = NULL;
-
-  if (self->evaluation == NULL || row >= leafscope_evaluation_get_n_rows (self->evaluation)
-      || column >= leafscope_evaluation_get_n_columns (self->evaluation))
-    return;
-  true_name = leafscope_class_display_name (leafscope_evaluation_get_row_label (self->evaluation, row));
-  pred_name = leafscope_class_display_name (leafscope_evaluation_get_column_label (self->evaluation, column));
-  /* TRANSLATORS: %s are class names */
-  text = g_strdup_printf (_("Photos of %s that the model took for %s"), true_name, pred_name);
-  gtk_label_set_text (self->filter_label, text);
-  self->cell_filter = TRUE;
-  self->cell_row = row;
-  self->cell_column = column;
-  leafscope_confusion_view_set_selected (self->confusion_view, row, column);
-  self->updating_dropdowns = TRUE;
-  gtk_drop_down_set_selected (self->class_dropdown, 0);
-  self->updating_dropdowns = FALSE;
-  gtk_revealer_set_reveal_child (self->filter_revealer, TRUE);
-  refilter (self);
-}
-
-static void
-on_cell_activated (LeafscopeDatasetView *self, guint row, guint column)
-{
-  leafscope_dataset_view_show_cell (self, row, column);
-}
-
-static void
-on_show_all_clicked (LeafscopeDatasetView *self)
-{
-  clear_cell_filter (self);
-  refilter (self);
-}
-
-static void
-on_close_evaluation_clicked (LeafscopeDatasetView *self)
-{
-  leafscope_dataset_view_cancel_evaluation (self);
-  gtk_revealer_set_reveal_child (self->eval_revealer, FALSE);
-}
-
-static void
-on_cancel_evaluation_clicked (LeafscopeDatasetView *self)
-{
-  leafscope_dataset_view_cancel_evaluation (self);
-}
-
 /* ---- public state ---- */
 
 LeafscopeDatasetModel *leafscope_dataset_view_get_model (LeafscopeDatasetView *self) { return self->model; }
 GListModel *leafscope_dataset_view_get_shown (LeafscopeDatasetView *self) { return G_LIST_MODEL (self->filtered); }
 LeafscopeEvaluation *leafscope_dataset_view_get_evaluation (LeafscopeDatasetView *self) { return self->evaluation; }
+const char *leafscope_dataset_view_get_split (LeafscopeDatasetView *self) { return leafscope_dataset_view_current_split (self); }
+const char *leafscope_dataset_view_get_evaluation_split (LeafscopeDatasetView *self) { return self->eval_split; }
+GtkWidget *leafscope_dataset_view_get_grid (LeafscopeDatasetView *self) { return GTK_WIDGET (self->grid_view); }
 gboolean leafscope_dataset_view_get_evaluating (LeafscopeDatasetView *self) { return self->evaluating; }
 gboolean leafscope_dataset_view_get_loading (LeafscopeDatasetView *self) { return self->loading; }
 GtkWidget *leafscope_dataset_view_get_confusion_view (LeafscopeDatasetView *self) { return GTK_WIDGET (self->confusion_view); }
@@ -640,6 +466,48 @@ leafscope_dataset_view_setup (LeafscopeDatasetView *self, LeafscopeWorker *worke
 {
   g_set_object (&self->worker, worker);
   g_set_object (&self->settings, settings);
+  if (settings)
+    g_signal_connect_object (settings, "changed::vision-model", G_CALLBACK (on_model_changed), self,
+                             G_CONNECT_SWAPPED);
+}
+
+/* ---- adaptive layout: the evaluation goes below the grid when narrow ---- */
+
+#define NARROW_WIDTH 700
+
+static void
+leafscope_dataset_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (widget);
+  gboolean narrow = width < NARROW_WIDTH;
+
+  if (narrow != self->narrow)
+    {
+      self->narrow = narrow;
+      gtk_orientable_set_orientation (GTK_ORIENTABLE (self->body),
+                                      narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+      /* The folder, the filters and the buttons one above the other. */
+      gtk_orientable_set_orientation (GTK_ORIENTABLE (self->toolbar),
+                                      narrow ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+      /* Below the grid the evaluation scrolls both ways in a band of its
+       * own; beside it, it keeps its width and scrolls down. */
+      gtk_scrolled_window_set_policy (self->eval_scroller, narrow ? GTK_POLICY_AUTOMATIC : GTK_POLICY_NEVER,
+                                      GTK_POLICY_AUTOMATIC);
+      gtk_scrolled_window_set_propagate_natural_width (self->eval_scroller, !narrow);
+      gtk_scrolled_window_set_min_content_height (self->eval_scroller, narrow ? 240 : -1);
+      gtk_widget_set_size_request (self->eval_box, narrow ? -1 : 300, -1);
+      gtk_revealer_set_transition_type (self->eval_revealer, narrow ? GTK_REVEALER_TRANSITION_TYPE_SLIDE_UP
+                                                                    : GTK_REVEALER_TRANSITION_TYPE_SLIDE_LEFT);
+    }
+  leafscope_allocate_remeasured (GTK_WIDGET (self->stack), width, height, baseline);
+}
+
+static void
+leafscope_dataset_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                                int *minimum, int *natural, int *minimum_baseline, int *natural_baseline)
+{
+  LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (widget);
+  leafscope_measure_adaptive (GTK_WIDGET (self->stack), orientation, for_size, minimum, natural);
 }
 
 /* ---- GObject ---- */
@@ -664,7 +532,7 @@ leafscope_dataset_view_dispose (GObject *object)
   LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (object);
 
   if (self->evaluating && self->worker)
-    leafscope_worker_cancel (self->worker);
+    leafscope_worker_cancel (self->worker, LEAFSCOPE_LANE_EVALUATE);
   g_cancellable_cancel (self->scan_cancellable);
   g_clear_object (&self->scan_cancellable);
   {
@@ -690,6 +558,7 @@ leafscope_dataset_view_finalize (GObject *object)
   LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (object);
   g_strfreev (self->split_ids);
   g_strfreev (self->class_ids);
+  g_free (self->eval_split);
   g_hash_table_unref (self->bound);
   G_OBJECT_CLASS (leafscope_dataset_view_parent_class)->finalize (object);
 }
@@ -703,6 +572,8 @@ leafscope_dataset_view_class_init (LeafscopeDatasetViewClass *klass)
   object_class->get_property = leafscope_dataset_view_get_property;
   object_class->dispose = leafscope_dataset_view_dispose;
   object_class->finalize = leafscope_dataset_view_finalize;
+  widget_class->size_allocate = leafscope_dataset_view_size_allocate;
+  widget_class->measure = leafscope_dataset_view_measure;
 
   props[PROP_CAN_EVALUATE] = g_param_spec_boolean ("can-evaluate", NULL, NULL, FALSE,
                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -713,6 +584,7 @@ leafscope_dataset_view_class_init (LeafscopeDatasetViewClass *klass)
                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   g_type_ensure (LEAFSCOPE_TYPE_CONFUSION_VIEW);
+  g_type_ensure (LEAFSCOPE_TYPE_GRID_FRAME);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/leafscope/Leafscope/leafscope-dataset-view.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, LeafscopeDatasetView, name)
@@ -730,13 +602,19 @@ leafscope_dataset_view_class_init (LeafscopeDatasetViewClass *klass)
   BIND (eval_cancel);
   BIND (accuracy_label);
   BIND (eval_detail);
+  BIND (eval_title);
+  BIND (eval_progress_label);
+  BIND (body);
+  BIND (toolbar);
+  BIND (eval_scroller);
+  BIND (eval_box);
+  BIND (grid_stack);
   BIND (confusion_view);
 #undef BIND
-  gtk_widget_class_bind_template_callback (widget_class, on_show_all_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_close_evaluation_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_cancel_evaluation_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_cell_activated);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_show_all_clicked", G_CALLBACK (leafscope_dataset_view_on_show_all_clicked));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_close_evaluation_clicked", G_CALLBACK (leafscope_dataset_view_on_close_evaluation_clicked));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_cancel_evaluation_clicked", G_CALLBACK (leafscope_dataset_view_on_cancel_evaluation_clicked));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_cell_activated", G_CALLBACK (leafscope_dataset_view_on_cell_activated));
 }
 
 static void

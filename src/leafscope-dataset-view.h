@@ -39,4 +39,9 @@ gboolean               leafscope_dataset_view_get_loading    (LeafscopeDatasetVi
 GtkWidget             *leafscope_dataset_view_get_confusion_view (LeafscopeDatasetView *self);
 guint                  leafscope_dataset_view_get_pending_thumbnails (LeafscopeDatasetView *self);
 
+/* The split shown, and the one the evaluation is of (NULL: none). */
+const char            *leafscope_dataset_view_get_split            (LeafscopeDatasetView *self);
+const char            *leafscope_dataset_view_get_evaluation_split (LeafscopeDatasetView *self);
+GtkWidget             *leafscope_dataset_view_get_grid             (LeafscopeDatasetView *self);
+
 G_END_DECLS

@@ -67,8 +67,25 @@ set_status (LeafscopeDescriptionPane *self, const char *message)
 }
 
 void
+leafscope_description_pane_clear (LeafscopeDescriptionPane *self)
+{
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
+  gtk_widget_set_size_request (GTK_WIDGET (self->text_view), -1, -1);
+  set_status (self, NULL);
+  self->generating = FALSE;
+  gtk_spinner_stop (self->spinner);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
+}
+
+void
 leafscope_description_pane_start (LeafscopeDescriptionPane *self)
 {
+  int height = gtk_widget_get_height (GTK_WIDGET (self->text_view));
+
+  /* A new description of the same photo (Regenerate) keeps the room of the
+   * old one, so the card does not collapse and grow again. */
+  if (height > 0 && gtk_text_buffer_get_char_count (gtk_text_view_get_buffer (self->text_view)) > 0)
+    gtk_widget_set_size_request (GTK_WIDGET (self->text_view), -1, height);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
   set_status (self, _("Writing…"));
   self->generating = TRUE;

@@ -9,7 +9,10 @@ G_BEGIN_DECLS
 #define LEAFSCOPE_TYPE_DESCRIPTION_PANE (leafscope_description_pane_get_type ())
 G_DECLARE_FINAL_TYPE (LeafscopeDescriptionPane, leafscope_description_pane, LEAFSCOPE, DESCRIPTION_PANE, GtkWidget)
 
-/* Empties the text; @generating shows the spinner. */
+/* Empties the text and the status (a new photo). */
+void     leafscope_description_pane_clear    (LeafscopeDescriptionPane *self);
+/* Empties the text, keeping its height when there was one (Regenerate), and
+ * shows the spinner. */
 void     leafscope_description_pane_start    (LeafscopeDescriptionPane *self);
 void     leafscope_description_pane_append   (LeafscopeDescriptionPane *self,
                                               const char               *piece);

@@ -4,6 +4,7 @@
 
 #include <gtk/gtk.h>
 #include "leafscope-worker.h"
+#include "leafscope-result.h"
 
 G_BEGIN_DECLS
 
@@ -13,7 +14,7 @@ G_DECLARE_FINAL_TYPE (LeafscopeDiagnoseView, leafscope_diagnose_view, LEAFSCOPE,
 void     leafscope_diagnose_view_setup        (LeafscopeDiagnoseView *self,
                                                LeafscopeWorker       *worker,
                                                GSettings             *settings);
-/* One file is diagnosed; several become a strip to step through. */
+/* Appends to the strip of photos and diagnoses the first of @files. */
 void     leafscope_diagnose_view_open_files   (LeafscopeDiagnoseView *self,
                                                GFile                **files,
                                                guint                  n_files);
@@ -23,6 +24,10 @@ void     leafscope_diagnose_view_open_texture (LeafscopeDiagnoseView *self,
 void     leafscope_diagnose_view_paste        (LeafscopeDiagnoseView *self);
 void     leafscope_diagnose_view_stop         (LeafscopeDiagnoseView *self);
 void     leafscope_diagnose_view_regenerate   (LeafscopeDiagnoseView *self);
+/* Empties the strip and goes back to the empty state. */
+void     leafscope_diagnose_view_clear_photos (LeafscopeDiagnoseView *self);
+/* "diagnose.*": stop, regenerate, save-report, step(i), clear-photos. */
+GActionGroup *leafscope_diagnose_view_get_action_group (LeafscopeDiagnoseView *self);
 /* Asks where, then writes the PNG and its Markdown sibling. */
 void     leafscope_diagnose_view_save_report  (LeafscopeDiagnoseView *self);
 /* Writes the report without asking (tests, scripts). */
@@ -38,6 +43,7 @@ gboolean leafscope_diagnose_view_step         (LeafscopeDiagnoseView *self,
 gboolean           leafscope_diagnose_view_get_busy        (LeafscopeDiagnoseView *self);
 gboolean           leafscope_diagnose_view_get_generating  (LeafscopeDiagnoseView *self);
 const LsDiagnosis *leafscope_diagnose_view_get_diagnosis   (LeafscopeDiagnoseView *self);
+LeafscopeResult   *leafscope_diagnose_view_get_result      (LeafscopeDiagnoseView *self);
 const char        *leafscope_diagnose_view_get_verdict     (LeafscopeDiagnoseView *self);
 /* The bar of class @label: its fraction, or -1 when there is none. */
 double             leafscope_diagnose_view_get_bar_fraction (LeafscopeDiagnoseView *self,
@@ -47,5 +53,8 @@ guint              leafscope_diagnose_view_get_n_photos    (LeafscopeDiagnoseVie
 /* The name of the photo shown, NULL before any. */
 const char        *leafscope_diagnose_view_get_photo_name  (LeafscopeDiagnoseView *self);
 GtkWidget         *leafscope_diagnose_view_get_photo_view  (LeafscopeDiagnoseView *self);
+GtkWidget         *leafscope_diagnose_view_get_prediction_list (LeafscopeDiagnoseView *self);
+/* TRUE when laid out in one column (narrow window). */
+gboolean           leafscope_diagnose_view_get_narrow      (LeafscopeDiagnoseView *self);
 
 G_END_DECLS

@@ -7,9 +7,9 @@
 
 struct _LeafscopePreferences
 {
-  GtkWindow     parent_instance;
-  GtkLabel     *vision_label;
-  GtkLabel     *text_label;
+  AdwPreferencesWindow parent_instance;
+  AdwActionRow *vision_row;
+  AdwActionRow *text_row;
   GtkSpinner   *check_spinner;
   GtkLabel     *check_label;
   GtkSpinButton *max_tokens_spin;
@@ -19,13 +19,13 @@ struct _LeafscopePreferences
   GtkSpinButton *threshold_spin;
   GtkSwitch    *heatmap_switch;
   GtkSpinButton *opacity_spin;
-  GtkDropDown  *method_dropdown;
+  AdwComboRow  *method_dropdown;
   GSettings    *settings;
   GCancellable *cancellable;
   gboolean      checking;
 };
 
-G_DEFINE_FINAL_TYPE (LeafscopePreferences, leafscope_preferences, GTK_TYPE_WINDOW)
+G_DEFINE_FINAL_TYPE (LeafscopePreferences, leafscope_preferences, ADW_TYPE_PREFERENCES_WINDOW)
 
 static char *
 resolve (LeafscopePreferences *self, const char *key)
@@ -40,7 +40,7 @@ static void
 update_labels (LeafscopePreferences *self)
 {
   const char *keys[] = { "vision-model", "text-model" };
-  GtkLabel *labels[] = { self->vision_label, self->text_label };
+  AdwActionRow *rows[] = { self->vision_row, self->text_row };
 
   for (int i = 0; i < 2; i++)
     {
@@ -57,8 +57,8 @@ update_labels (LeafscopePreferences *self)
         }
       else
         text = g_strdup (_("None installed"));
-      gtk_label_set_text (labels[i], text);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (labels[i]), resolved);
+      adw_action_row_set_subtitle (rows[i], text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (rows[i]), resolved);
     }
 }
 
@@ -221,6 +221,26 @@ method_set (const GValue *value, const GVariantType *type, gpointer user_data)
   return g_variant_new_string (g_value_get_uint (value) == 1 ? "last-layer" : "rollout");
 }
 
+/* Fractions in the settings, percentages on screen. */
+static gboolean
+percent_get (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_value_set_double (value, 100.0 * g_variant_get_double (variant));
+  return TRUE;
+}
+
+static GVariant *
+percent_set (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  return g_variant_new_double (g_value_get_double (value) / 100.0);
+}
+
+double
+leafscope_preferences_get_threshold_percent (LeafscopePreferences *self)
+{
+  return gtk_spin_button_get_value (self->threshold_spin);
+}
+
 static void
 leafscope_preferences_dispose (GObject *object)
 {
@@ -240,8 +260,8 @@ leafscope_preferences_class_init (LeafscopePreferencesClass *klass)
   G_OBJECT_CLASS (klass)->dispose = leafscope_preferences_dispose;
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/leafscope/Leafscope/leafscope-preferences.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, LeafscopePreferences, name)
-  BIND (vision_label);
-  BIND (text_label);
+  BIND (vision_row);
+  BIND (text_row);
   BIND (check_spinner);
   BIND (check_label);
   BIND (max_tokens_spin);
@@ -256,7 +276,6 @@ leafscope_preferences_class_init (LeafscopePreferencesClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_choose_vision);
   gtk_widget_class_bind_template_callback (widget_class, on_choose_text);
   gtk_widget_class_bind_template_callback (widget_class, on_use_defaults);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
 static void
@@ -274,10 +293,13 @@ leafscope_preferences_new (GtkWindow *parent, GSettings *settings)
   g_settings_bind (settings, "max-new-tokens", self->max_tokens_spin, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "temperature", self->temperature_spin, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "top-k", self->top_k_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "top-p", self->top_p_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "uncertainty-threshold", self->threshold_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (settings, "top-p", self->top_p_spin, "value", G_SETTINGS_BIND_DEFAULT,
+                                percent_get, percent_set, NULL, NULL);
+  g_settings_bind_with_mapping (settings, "uncertainty-threshold", self->threshold_spin, "value",
+                                G_SETTINGS_BIND_DEFAULT, percent_get, percent_set, NULL, NULL);
   g_settings_bind (settings, "heatmap-visible", self->heatmap_switch, "active", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "heatmap-opacity", self->opacity_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (settings, "heatmap-opacity", self->opacity_spin, "value", G_SETTINGS_BIND_DEFAULT,
+                                percent_get, percent_set, NULL, NULL);
   g_settings_bind_with_mapping (settings, "heatmap-method", self->method_dropdown, "selected",
                                 G_SETTINGS_BIND_DEFAULT, method_get, method_set, NULL, NULL);
   update_labels (self);

@@ -1,13 +1,15 @@
-/* leafscope-preferences.h: the Preferences window, bound to GSettings.  A
- * model folder is checked (loaded in a thread) before it is stored. */
+/* leafscope-preferences.h: the Preferences window, bound to GSettings, in
+ * plain words: confidences and opacity in percent, the text model's sampling
+ * under an "Advanced" row.  A model folder is checked (loaded in a thread)
+ * before it is stored. */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 G_BEGIN_DECLS
 
 #define LEAFSCOPE_TYPE_PREFERENCES (leafscope_preferences_get_type ())
-G_DECLARE_FINAL_TYPE (LeafscopePreferences, leafscope_preferences, LEAFSCOPE, PREFERENCES, GtkWindow)
+G_DECLARE_FINAL_TYPE (LeafscopePreferences, leafscope_preferences, LEAFSCOPE, PREFERENCES, AdwPreferencesWindow)
 
 LeafscopePreferences *leafscope_preferences_new        (GtkWindow            *parent,
                                                         GSettings            *settings);
@@ -17,6 +19,8 @@ void                  leafscope_preferences_try_model  (LeafscopePreferences *se
                                                         gboolean              vision,
                                                         const char           *folder);
 const char           *leafscope_preferences_get_message (LeafscopePreferences *self);
+/* The uncertainty threshold as the window shows it, in percent. */
+double                leafscope_preferences_get_threshold_percent (LeafscopePreferences *self);
 gboolean              leafscope_preferences_get_checking (LeafscopePreferences *self);
 
 G_END_DECLS

@@ -29,6 +29,11 @@ typedef struct {
   const char         *vision_model;   /* folder or name */
   const char         *text_model;     /* NULL: none */
   GDateTime          *date;
+  /* The report image's panel (may be NULL: derived from the above). */
+  const char         *verdict;        /* as the window says it */
+  const char         *verdict_detail;
+  const char         *legend_low;     /* the overlay legend's ends */
+  const char         *legend_high;
 } LeafscopeReport;
 
 /* The Markdown text of @report (g_free). */
@@ -41,6 +46,12 @@ GdkPixbuf *leafscope_report_composite   (const LsImage *photo,
                                          const float   *grid,
                                          int            grid_size,
                                          double         opacity);
+
+/* The report image: @composite on top, unchanged, and below it a panel with
+ * the verdict and its detail, one bar per class, the overlay's legend and the
+ * model names. */
+GdkPixbuf *leafscope_report_render      (const LeafscopeReport *report,
+                                         GdkPixbuf             *composite);
 
 /* Writes @bytes to @file atomically (a temporary file renamed over the
  * target).  Unless @overwrite, fails with G_IO_ERROR_EXISTS when @file exists. */

@@ -5,41 +5,55 @@
 
 struct _LeafscopeWindow
 {
-  GtkApplicationWindow   parent_instance;
-  GtkRevealer           *banner_revealer;
-  GtkLabel              *banner_label;
-  GtkStack              *stack;
+  AdwApplicationWindow   parent_instance;
+  AdwToastOverlay       *toast_overlay;
+  AdwViewStack          *stack;
   LeafscopeDiagnoseView *diagnose_view;
   LeafscopeDatasetView  *dataset_view;
   GSettings             *settings;
+  char                  *last_error;
 };
 
-G_DEFINE_FINAL_TYPE (LeafscopeWindow, leafscope_window, GTK_TYPE_APPLICATION_WINDOW)
+G_DEFINE_FINAL_TYPE (LeafscopeWindow, leafscope_window, ADW_TYPE_APPLICATION_WINDOW)
 
+/* Errors the user can recover from (a file that does not open, a model that
+ * does not load) come as toasts: they go away by themselves, and where the
+ * error belongs to a photo, the view also says it in place of the verdict. */
 void
 leafscope_window_show_error (LeafscopeWindow *self, const char *message)
 {
-  gtk_label_set_text (self->banner_label, message);
-  gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  g_free (self->last_error);
+  self->last_error = g_strdup (message);
   g_message ("%s", message);
 }
 
 const char *
 leafscope_window_get_error (LeafscopeWindow *self)
 {
-  return gtk_revealer_get_reveal_child (self->banner_revealer) ? gtk_label_get_text (self->banner_label) : NULL;
-}
-
-static void
-on_banner_close (LeafscopeWindow *self)
-{
-  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  return self->last_error;
 }
 
 static void
 on_view_error (LeafscopeWindow *self, const char *message)
 {
   leafscope_window_show_error (self, message);
+}
+
+static void
+on_report_saved (LeafscopeWindow *self, GFile *file)
+{
+  g_autofree char *uri = g_file_get_uri (file);
+  AdwToast *toast = adw_toast_new (_("Report saved"));
+
+  adw_toast_set_button_label (toast, _("_Open"));
+  adw_toast_set_action_name (toast, "win.open-uri");
+  adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 static void
@@ -52,7 +66,7 @@ on_photo_activated (LeafscopeWindow *self, const char *path)
 void
 leafscope_window_open_files (LeafscopeWindow *self, GFile **files, guint n_files)
 {
-  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  g_clear_pointer (&self->last_error, g_free);
   leafscope_window_set_view (self, "diagnose");
   leafscope_diagnose_view_open_files (self->diagnose_view, files, n_files);
 }
@@ -60,7 +74,13 @@ leafscope_window_open_files (LeafscopeWindow *self, GFile **files, guint n_files
 void
 leafscope_window_set_view (LeafscopeWindow *self, const char *name)
 {
-  gtk_stack_set_visible_child_name (self->stack, name);
+  adw_view_stack_set_visible_child_name (self->stack, name);
+}
+
+const char *
+leafscope_window_get_view (LeafscopeWindow *self)
+{
+  return adw_view_stack_get_visible_child_name (self->stack);
 }
 
 LeafscopeDiagnoseView *leafscope_window_get_diagnose_view (LeafscopeWindow *self) { return self->diagnose_view; }
@@ -125,26 +145,8 @@ action_paste (GSimpleAction *action, GVariant *param, gpointer user_data)
   leafscope_diagnose_view_paste (self->diagnose_view);
 }
 
-static void
-action_save_report (GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-  LeafscopeWindow *self = user_data;
-  leafscope_diagnose_view_save_report (self->diagnose_view);
-}
 
-static void
-action_stop (GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-  LeafscopeWindow *self = user_data;
-  leafscope_diagnose_view_stop (self->diagnose_view);
-}
 
-static void
-action_regenerate (GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-  LeafscopeWindow *self = user_data;
-  leafscope_diagnose_view_regenerate (self->diagnose_view);
-}
 
 static void
 action_view (GSimpleAction *action, GVariant *param, gpointer user_data)
@@ -161,23 +163,20 @@ action_evaluate (GSimpleAction *action, GVariant *param, gpointer user_data)
   leafscope_dataset_view_evaluate (self->dataset_view);
 }
 
+
 static void
-action_step (GSimpleAction *action, GVariant *param, gpointer user_data)
+action_open_uri (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  LeafscopeWindow *self = user_data;
-  leafscope_diagnose_view_step (self->diagnose_view, g_variant_get_int32 (param));
+  gtk_show_uri (GTK_WINDOW (user_data), g_variant_get_string (param, NULL), GDK_CURRENT_TIME);
 }
 
 static const GActionEntry win_entries[] = {
   { "open", action_open },
   { "open-dataset", action_open_dataset },
   { "paste", action_paste },
-  { "save-report", action_save_report },
-  { "stop", action_stop },
-  { "regenerate", action_regenerate },
   { "view", action_view, "s" },
   { "evaluate", action_evaluate },
-  { "step", action_step, "i" },
+  { "open-uri", action_open_uri, "s" },
 };
 
 static void
@@ -230,6 +229,7 @@ leafscope_window_dispose (GObject *object)
 {
   LeafscopeWindow *self = LEAFSCOPE_WINDOW (object);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->last_error, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), LEAFSCOPE_TYPE_WINDOW);
   G_OBJECT_CLASS (leafscope_window_parent_class)->dispose (object);
 }
@@ -243,12 +243,11 @@ leafscope_window_class_init (LeafscopeWindowClass *klass)
   g_type_ensure (LEAFSCOPE_TYPE_DIAGNOSE_VIEW);
   g_type_ensure (LEAFSCOPE_TYPE_DATASET_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/leafscope/Leafscope/leafscope-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, LeafscopeWindow, banner_revealer);
-  gtk_widget_class_bind_template_child (widget_class, LeafscopeWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, LeafscopeWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, LeafscopeWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, LeafscopeWindow, diagnose_view);
   gtk_widget_class_bind_template_child (widget_class, LeafscopeWindow, dataset_view);
-  gtk_widget_class_bind_template_callback (widget_class, on_banner_close);
+  gtk_widget_class_bind_template_callback (widget_class, on_report_saved);
   gtk_widget_class_bind_template_callback (widget_class, on_view_error);
   gtk_widget_class_bind_template_callback (widget_class, on_photo_activated);
 }
@@ -258,9 +257,9 @@ leafscope_window_init (LeafscopeWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
-  bind_enabled (self, "stop", self->diagnose_view, "can-stop");
-  bind_enabled (self, "regenerate", self->diagnose_view, "can-regenerate");
-  bind_enabled (self, "save-report", self->diagnose_view, "can-save");
+  /* The Diagnose view owns its actions; the whole window reaches them. */
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "diagnose",
+                                  leafscope_diagnose_view_get_action_group (self->diagnose_view));
   bind_enabled (self, "evaluate", self->dataset_view, "can-evaluate");
 }
 

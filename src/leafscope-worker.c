@@ -6,22 +6,25 @@
 
 G_DEFINE_QUARK (leafscope-worker-error-quark, leafscope_worker_error)
 
-typedef enum { JOB_QUIT, JOB_DIAGNOSE, JOB_EVALUATE } JobKind;
+typedef enum { JOB_DIAGNOSE, JOB_EVALUATE } JobKind;
 
 typedef struct
 {
   gint                    ref_count;
   JobKind                 kind;
+  LeafscopeLane           lane;
   guint                   gen;
   GCancellable           *cancellable;
   GWeakRef                owner;
   LeafscopeJobCallbacks   callbacks;
   /* diagnose */
   LsImage                *image;
+  LeafscopeResult        *result;   /* describe only (Regenerate) */
   LeafscopeDiagnoseParams params;
   char                   *language;
   /* evaluate */
   GStrv                   paths;
+  guint                   next;     /* the next photo, on the thread */
   float                   threshold;
 } Job;
 
@@ -32,26 +35,31 @@ typedef struct
   LeafscopeWorker *worker;   /* strong ref: released on the main thread */
   Job             *job;
   MsgKind          kind;
-  LsDiagnosis     *diagnosis;
+  LeafscopeResult *result;
   char            *text;
   guint            index;
   GError          *error;
 } Msg;
 
+#define N_LANES 2
+
 struct _LeafscopeWorker
 {
   GObject       parent_instance;
   GThread      *thread;
-  GAsyncQueue  *queue;
   GMainContext *context;
   /* main thread state */
-  guint         gen;        /* also read atomically by the thread */
-  Job          *current;
-  gboolean      busy;
+  guint         gen;
+  Job          *current[N_LANES];
   /* shared with the thread, under @lock */
   GMutex        lock;
+  GCond         cond;
+  GQueue        diagnoses;   /* Job: waiting diagnoses, first come first */
+  Job          *evaluation;  /* the evaluation in progress */
+  gboolean      quit;
   char         *vision_dir;
   char         *text_dir;
+  guint         n_vision_passes;
   /* thread state */
   LsDiagnoser  *diagnoser;
   char         *loaded_vision;
@@ -76,6 +84,7 @@ job_unref (Job *job)
   g_clear_object (&job->cancellable);
   g_weak_ref_clear (&job->owner);
   g_clear_pointer (&job->image, ls_image_free);
+  g_clear_object (&job->result);
   g_free (job->language);
   g_strfreev (job->paths);
   g_free (job);
@@ -85,7 +94,7 @@ static void
 msg_free (gpointer data)
 {
   Msg *msg = data;
-  g_clear_pointer (&msg->diagnosis, ls_diagnosis_free);
+  g_clear_object (&msg->result);
   g_free (msg->text);
   g_clear_error (&msg->error);
   job_unref (msg->job);
@@ -102,11 +111,11 @@ msg_dispatch (gpointer data)
   g_autoptr(GObject) owner = NULL;
 
   /* A replaced or cancelled job never shows anything. */
-  if (job->gen != self->gen || g_cancellable_is_cancelled (job->cancellable))
+  if (job != self->current[job->lane] || g_cancellable_is_cancelled (job->cancellable))
     return G_SOURCE_REMOVE;
 
   if (msg->kind == MSG_FINISHED)
-    self->busy = FALSE;
+    g_clear_pointer (&self->current[job->lane], job_unref);
 
   owner = g_weak_ref_get (&job->owner);
   if (owner == NULL)
@@ -116,7 +125,7 @@ msg_dispatch (gpointer data)
     {
     case MSG_CLASSIFIED:
       if (job->callbacks.classified)
-        job->callbacks.classified (g_steal_pointer (&msg->diagnosis), owner);
+        job->callbacks.classified (msg->result, owner);
       break;
     case MSG_TOKEN:
       if (job->callbacks.token)
@@ -160,11 +169,11 @@ post_finished (LeafscopeWorker *self, Job *job, GError *error)
   post (self, msg);
 }
 
+/* Replaced jobs are cancelled by the submission that replaces them. */
 static gboolean
 job_is_current (LeafscopeWorker *self, Job *job)
 {
-  return (guint) g_atomic_int_get ((gint *) &self->gen) == job->gen
-         && !g_cancellable_is_cancelled (job->cancellable);
+  return !g_cancellable_is_cancelled (job->cancellable);
 }
 
 /* On the thread: loads the models asked for, once. */
@@ -251,99 +260,91 @@ static void
 run_diagnose (LeafscopeWorker *self, Job *job)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(LsDiagnosis) diagnosis = NULL;
+  g_autoptr(LeafscopeResult) result = job->result ? g_object_ref (job->result) : NULL;
 
   if (!ensure_models (self, &error))
     {
       post_finished (self, job, g_steal_pointer (&error));
       return;
     }
-  diagnosis = ls_diagnoser_classify (self->diagnoser, job->image, job->params.threshold,
-                                     job->cancellable, &error);
-  if (diagnosis == NULL)
+  if (result == NULL)
     {
-      post_finished (self, job, g_steal_pointer (&error));
-      return;
-    }
+      LsDiagnosis *diagnosis = ls_diagnoser_classify (self->diagnoser, job->image, job->params.threshold,
+                                                      job->cancellable, &error);
+      Msg *msg;
 
-  if (job->params.describe)
-    {
-      if (!ls_diagnoser_has_text_model (self->diagnoser))
-        error = g_error_new_literal (LEAFSCOPE_WORKER_ERROR, LEAFSCOPE_WORKER_ERROR_NO_TEXT_MODEL,
-                                     self->text_error ? self->text_error
-                                                      : _("No text model is set, so no description is written."));
-    }
-
-  if (job->params.describe && error == NULL)
-    {
-      TokenContext tc = { self, job };
-      LsGenerateStats stats;
-
-      if (job->params.classify)
-        {
-          Msg *msg = msg_new (self, job, MSG_CLASSIFIED);
-          /* The view gets its own copy so that the engine can describe from
-           * ours meanwhile: the engine has no copy function, and classifying
-           * is cheap next to generating. */
-          msg->diagnosis = ls_diagnoser_classify (self->diagnoser, job->image, job->params.threshold,
-                                                  job->cancellable, NULL);
-          if (msg->diagnosis)
-            post (self, msg);
-          else
-            msg_free (msg);
-        }
-      if (!ls_diagnoser_describe (self->diagnoser, diagnosis, job->language, &job->params.generate,
-                                  on_token, &tc, &stats, job->cancellable, &error))
+      g_mutex_lock (&self->lock);
+      self->n_vision_passes++;
+      g_mutex_unlock (&self->lock);
+      if (diagnosis == NULL)
         {
           post_finished (self, job, g_steal_pointer (&error));
           return;
         }
-      post_finished (self, job, NULL);
-      return;
+      /* One pass: the view and the description share this result. */
+      result = leafscope_result_new (diagnosis, self->loaded_vision);
+      msg = msg_new (self, job, MSG_CLASSIFIED);
+      msg->result = g_object_ref (result);
+      post (self, msg);
     }
 
-  if (job->params.classify)
+  if (job->params.describe && !ls_diagnoser_has_text_model (self->diagnoser))
+    error = g_error_new_literal (LEAFSCOPE_WORKER_ERROR, LEAFSCOPE_WORKER_ERROR_NO_TEXT_MODEL,
+                                 self->text_error ? self->text_error
+                                                  : _("No text model is set, so no description is written."));
+  else if (job->params.describe)
     {
-      Msg *msg = msg_new (self, job, MSG_CLASSIFIED);
-      msg->diagnosis = g_steal_pointer (&diagnosis);
-      post (self, msg);
+      TokenContext tc = { self, job };
+      LsGenerateStats stats;
+
+      ls_diagnoser_describe (self->diagnoser, leafscope_result_get_diagnosis (result), job->language,
+                             &job->params.generate, on_token, &tc, &stats, job->cancellable, &error);
     }
   post_finished (self, job, g_steal_pointer (&error));
 }
 
-static void
-run_evaluate (LeafscopeWorker *self, Job *job)
+/* One photo of an evaluation; TRUE when the evaluation is over. */
+static gboolean
+run_evaluate_step (LeafscopeWorker *self, Job *job)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(LsImage) image = NULL;
+  g_autoptr(LsDiagnosis) diagnosis = NULL;
+  g_autoptr(GError) item_error = NULL;
+  guint i = job->next;
+  Msg *msg;
 
+  if (!job_is_current (self, job))
+    return TRUE;
   if (!ensure_models (self, &error))
     {
       post_finished (self, job, g_steal_pointer (&error));
-      return;
+      return TRUE;
     }
-  for (guint i = 0; job->paths[i] != NULL; i++)
+  if (job->paths[i] == NULL)
     {
-      g_autoptr(LsImage) image = NULL;
-      g_autoptr(LsDiagnosis) diagnosis = NULL;
-      g_autoptr(GError) item_error = NULL;
-      Msg *msg;
-
-      if (!job_is_current (self, job))
-        return;
-      image = ls_image_load (job->paths[i], &item_error);
-      if (image)
-        diagnosis = ls_diagnoser_classify (self->diagnoser, image, job->threshold, job->cancellable, &item_error);
-      if (g_error_matches (item_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      msg = msg_new (self, job, MSG_ITEM);
-      msg->index = i;
-      if (diagnosis)
-        msg->text = g_strdup (diagnosis->labels[diagnosis->top_index]);
-      else
-        msg->error = g_steal_pointer (&item_error);
-      post (self, msg);
+      post_finished (self, job, NULL);
+      return TRUE;
     }
-  post_finished (self, job, NULL);
+  image = ls_image_load (job->paths[i], &item_error);
+  if (image)
+    diagnosis = ls_diagnoser_classify (self->diagnoser, image, job->threshold, job->cancellable, &item_error);
+  if (g_error_matches (item_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return TRUE;
+  msg = msg_new (self, job, MSG_ITEM);
+  msg->index = i;
+  if (diagnosis)
+    msg->text = g_strdup (diagnosis->labels[diagnosis->top_index]);
+  else
+    msg->error = g_steal_pointer (&item_error);
+  post (self, msg);
+  job->next++;
+  if (job->paths[job->next] == NULL)
+    {
+      post_finished (self, job, NULL);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static gpointer
@@ -353,18 +354,36 @@ worker_thread (gpointer data)
 
   for (;;)
     {
-      Job *job = g_async_queue_pop (self->queue);
-      if (job->kind == JOB_QUIT)
+      Job *job;
+      gboolean evaluate;
+
+      g_mutex_lock (&self->lock);
+      while (!self->quit && g_queue_is_empty (&self->diagnoses) && self->evaluation == NULL)
+        g_cond_wait (&self->cond, &self->lock);
+      if (self->quit)
         {
-          job_unref (job);
+          g_mutex_unlock (&self->lock);
           break;
         }
-      if (job_is_current (self, job))
+      /* A waiting diagnosis goes before the next photo of an evaluation. */
+      evaluate = g_queue_is_empty (&self->diagnoses);
+      job = evaluate ? job_ref (self->evaluation) : g_queue_pop_head (&self->diagnoses);
+      g_mutex_unlock (&self->lock);
+
+      if (!evaluate)
         {
-          if (job->kind == JOB_DIAGNOSE)
+          if (job_is_current (self, job))
             run_diagnose (self, job);
-          else
-            run_evaluate (self, job);
+        }
+      else if (run_evaluate_step (self, job))
+        {
+          g_mutex_lock (&self->lock);
+          if (self->evaluation == job)
+            {
+              self->evaluation = NULL;
+              job_unref (job);
+            }
+          g_mutex_unlock (&self->lock);
         }
       job_unref (job);
     }
@@ -379,17 +398,20 @@ leafscope_worker_dispose (GObject *object)
 
   if (self->thread)
     {
-      Job *quit = g_new0 (Job, 1);
-      quit->ref_count = 1;
-      quit->kind = JOB_QUIT;
-      g_weak_ref_init (&quit->owner, NULL);
-      leafscope_worker_cancel (self);
-      g_async_queue_push (self->queue, quit);
+      leafscope_worker_cancel (self, LEAFSCOPE_LANE_DIAGNOSE);
+      leafscope_worker_cancel (self, LEAFSCOPE_LANE_EVALUATE);
+      g_mutex_lock (&self->lock);
+      self->quit = TRUE;
+      g_cond_signal (&self->cond);
+      g_mutex_unlock (&self->lock);
       /* The current job stops within one token once cancelled. */
       g_thread_join (self->thread);
       self->thread = NULL;
     }
-  g_clear_pointer (&self->current, job_unref);
+  g_queue_clear_full (&self->diagnoses, (GDestroyNotify) job_unref);
+  g_clear_pointer (&self->evaluation, job_unref);
+  for (int i = 0; i < N_LANES; i++)
+    g_clear_pointer (&self->current[i], job_unref);
   G_OBJECT_CLASS (leafscope_worker_parent_class)->dispose (object);
 }
 
@@ -397,9 +419,9 @@ static void
 leafscope_worker_finalize (GObject *object)
 {
   LeafscopeWorker *self = LEAFSCOPE_WORKER (object);
-  g_async_queue_unref (self->queue);
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
   g_free (self->vision_dir);
   g_free (self->text_dir);
   g_free (self->loaded_vision);
@@ -420,7 +442,8 @@ static void
 leafscope_worker_init (LeafscopeWorker *self)
 {
   g_mutex_init (&self->lock);
-  self->queue = g_async_queue_new ();
+  g_cond_init (&self->cond);
+  g_queue_init (&self->diagnoses);
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -451,6 +474,7 @@ job_new (LeafscopeWorker *self, JobKind kind, const LeafscopeJobCallbacks *callb
   Job *job = g_new0 (Job, 1);
   job->ref_count = 1;
   job->kind = kind;
+  job->lane = kind == JOB_EVALUATE ? LEAFSCOPE_LANE_EVALUATE : LEAFSCOPE_LANE_DIAGNOSE;
   job->cancellable = g_cancellable_new ();
   g_weak_ref_init (&job->owner, owner);
   if (callbacks)
@@ -458,15 +482,36 @@ job_new (LeafscopeWorker *self, JobKind kind, const LeafscopeJobCallbacks *callb
   return job;
 }
 
+/* Takes @job. */
 static guint
 submit (LeafscopeWorker *self, Job *job)
 {
-  leafscope_worker_cancel (self);
-  job->gen = (guint) g_atomic_int_add ((gint *) &self->gen, 1) + 1;
-  self->current = job_ref (job);
-  self->busy = TRUE;
-  g_async_queue_push (self->queue, job);
-  return job->gen;
+  leafscope_worker_cancel (self, job->lane);
+  job->gen = ++self->gen;
+  self->current[job->lane] = job_ref (job);
+  g_mutex_lock (&self->lock);
+  if (job->lane == LEAFSCOPE_LANE_EVALUATE)
+    {
+      g_clear_pointer (&self->evaluation, job_unref);
+      self->evaluation = job;
+    }
+  else
+    g_queue_push_tail (&self->diagnoses, job);
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return self->gen;
+}
+
+static Job *
+diagnose_job_new (LeafscopeWorker *self, const LeafscopeDiagnoseParams *params,
+                  const LeafscopeJobCallbacks *callbacks, gpointer owner)
+{
+  Job *job = job_new (self, JOB_DIAGNOSE, callbacks, owner);
+  job->params = *params;
+  job->language = g_strdup (params->language ? params->language : "en");
+  job->params.language = job->language;
+  job->params.generate.stop_strings = NULL;
+  return job;
 }
 
 guint
@@ -477,12 +522,22 @@ leafscope_worker_diagnose (LeafscopeWorker *self, LsImage *image, const Leafscop
 
   g_return_val_if_fail (LEAFSCOPE_IS_WORKER (self), 0);
   g_return_val_if_fail (image != NULL && params != NULL, 0);
-  job = job_new (self, JOB_DIAGNOSE, callbacks, owner);
+  job = diagnose_job_new (self, params, callbacks, owner);
   job->image = image;
-  job->params = *params;
-  job->language = g_strdup (params->language ? params->language : "en");
-  job->params.language = job->language;
-  job->params.generate.stop_strings = NULL;
+  return submit (self, job);
+}
+
+guint
+leafscope_worker_describe (LeafscopeWorker *self, LeafscopeResult *result, const LeafscopeDiagnoseParams *params,
+                           const LeafscopeJobCallbacks *callbacks, gpointer owner)
+{
+  Job *job;
+
+  g_return_val_if_fail (LEAFSCOPE_IS_WORKER (self), 0);
+  g_return_val_if_fail (LEAFSCOPE_IS_RESULT (result) && params != NULL, 0);
+  job = diagnose_job_new (self, params, callbacks, owner);
+  job->result = g_object_ref (result);
+  job->params.describe = TRUE;
   return submit (self, job);
 }
 
@@ -500,16 +555,17 @@ leafscope_worker_evaluate (LeafscopeWorker *self, const char * const *paths, flo
 }
 
 void
-leafscope_worker_cancel (LeafscopeWorker *self)
+leafscope_worker_cancel (LeafscopeWorker *self, LeafscopeLane lane)
 {
-  Job *job = g_steal_pointer (&self->current);
-  gboolean was_busy = self->busy;
+  Job *job;
 
-  self->busy = FALSE;
+  g_return_if_fail (lane < N_LANES);
+  /* Finished jobs leave current[]: only an unfinished one calls back. */
+  job = g_steal_pointer (&self->current[lane]);
   if (job == NULL)
     return;
   g_cancellable_cancel (job->cancellable);
-  if (was_busy && job->callbacks.cancelled)
+  if (job->callbacks.cancelled)
     {
       g_autoptr(GObject) owner = g_weak_ref_get (&job->owner);
       if (owner)
@@ -524,10 +580,14 @@ leafscope_worker_get_generation (LeafscopeWorker *self)
   return self->gen;
 }
 
-gboolean
-leafscope_worker_is_busy (LeafscopeWorker *self)
+guint
+leafscope_worker_get_n_vision_passes (LeafscopeWorker *self)
 {
-  return self->busy;
+  guint n;
+  g_mutex_lock (&self->lock);
+  n = self->n_vision_passes;
+  g_mutex_unlock (&self->lock);
+  return n;
 }
 
 const char *

@@ -1,14 +1,24 @@
 /* leafscope-worker.h: the one thread that owns the models and runs the engine.
  *
- * Jobs run one at a time.  Submitting a job cancels the running one; every
- * job carries a generation number and the results of a job that is no longer
- * the current one are dropped on the main thread, so they never appear.  All
- * callbacks run on the main context the worker was created in, and only while
- * @owner (held weakly) is alive. */
+ * Two lanes share the thread: diagnosis (one photo: classify, then describe)
+ * and evaluation (many photos).  A submission cancels only the running job of
+ * its own lane.  An evaluation runs one photo at a time and a waiting
+ * diagnosis goes first, between two photos: so opening a photo while a
+ * dataset is evaluated shows its verdict after at most one photo's time
+ * (about 0.1 s), and the evaluation then goes on where it was.  One thread
+ * rather than two workers: the models are loaded once, and on a two-core
+ * laptop two threads of matrix products would slow each other down.  The
+ * evaluation does wait while a description is written.
+ *
+ * Every job carries a generation number and the results of a job that is no
+ * longer its lane's current one are dropped on the main thread, so they
+ * never appear.  All callbacks run on the main context the worker was created
+ * in, and only while @owner (held weakly) is alive. */
 #pragma once
 
 #include <gio/gio.h>
 #include "diagnose.h"
+#include "leafscope-result.h"
 
 G_BEGIN_DECLS
 
@@ -20,8 +30,8 @@ typedef enum {
 GQuark leafscope_worker_error_quark (void);
 
 typedef struct {
-  /* A diagnose job: the classification (transfer full). */
-  void (*classified) (LsDiagnosis *diagnosis, gpointer owner);
+  /* A diagnose job: the classification (transfer none: ref it to keep it). */
+  void (*classified) (LeafscopeResult *result, gpointer owner);
   /* A diagnose job: one piece of the description. */
   void (*token)      (const char *piece, gpointer owner);
   /* An evaluate job: photo @index was classified as @label, or failed. */
@@ -36,7 +46,6 @@ typedef struct {
 
 typedef struct {
   float             threshold;    /* uncertainty threshold 0..1 */
-  gboolean          classify;     /* report the classification (FALSE: regenerate text only) */
   gboolean          describe;     /* stream a description after classifying */
   const char       *language;     /* "en", "pt_BR" */
   LsGenerateOptions generate;
@@ -50,9 +59,21 @@ LeafscopeWorker *leafscope_worker_new          (void);
 void             leafscope_worker_set_models   (LeafscopeWorker *self,
                                                 const char      *vision_dir,
                                                 const char      *text_dir);
-/* Returns the generation number of the job. */
+typedef enum {
+  LEAFSCOPE_LANE_DIAGNOSE,
+  LEAFSCOPE_LANE_EVALUATE,
+} LeafscopeLane;
+
+/* Classifies @image (transfer full) once, reports it, then describes it.
+ * Returns the generation number of the job. */
 guint            leafscope_worker_diagnose     (LeafscopeWorker               *self,
                                                 LsImage                       *image,
+                                                const LeafscopeDiagnoseParams *params,
+                                                const LeafscopeJobCallbacks   *callbacks,
+                                                gpointer                       owner);
+/* Describes @result again (Regenerate): no vision pass. */
+guint            leafscope_worker_describe     (LeafscopeWorker               *self,
+                                                LeafscopeResult               *result,
                                                 const LeafscopeDiagnoseParams *params,
                                                 const LeafscopeJobCallbacks   *callbacks,
                                                 gpointer                       owner);
@@ -61,12 +82,14 @@ guint            leafscope_worker_evaluate     (LeafscopeWorker               *s
                                                 float                          threshold,
                                                 const LeafscopeJobCallbacks   *callbacks,
                                                 gpointer                       owner);
-/* Cancels the current job; its results are dropped. */
-void             leafscope_worker_cancel       (LeafscopeWorker *self);
-/* The generation of the current (latest) job; 0 before any. */
+/* Cancels the current job of @lane; its results are dropped. */
+void             leafscope_worker_cancel       (LeafscopeWorker *self,
+                                                LeafscopeLane    lane);
+/* The generation of the latest job of any lane; 0 before any. */
 guint            leafscope_worker_get_generation (LeafscopeWorker *self);
-/* TRUE while the current job has not finished. */
-gboolean         leafscope_worker_is_busy      (LeafscopeWorker *self);
+/* How many times the vision model ran on a photo to be diagnosed (not
+ * counting evaluations): one per photo, none for Regenerate. */
+guint            leafscope_worker_get_n_vision_passes (LeafscopeWorker *self);
 
 /* The language the description is asked for, as the interface shows it:
  * "pt_BR" when @names (as g_get_language_names) reach a Portuguese entry

@@ -1,10 +1,13 @@
 /* test-gui-window.c: the application's window, end to end under Xvfb.
  *
- * Opens a photo, waits for the diagnosis and the streamed description,
- * checks the widgets, saves the report, then opens a small dataset made here,
- * evaluates it and checks the confusion matrix against the engine run
- * directly.  With LEAFSCOPE_SCREENSHOT_DIR set, saves screenshots at each
- * step (LEAFSCOPE_SCREENSHOT_PHOTO / _DATASET choose what is shown). */
+ * Each test gets a fresh application, settings and window (setup), and the
+ * window must be finalized when it is closed (teardown), so every test runs
+ * alone: `meson test --suite gui` or one of them with -p.  Opens photos,
+ * waits for the diagnosis and the streamed description, checks the widgets
+ * against the engine run directly, saves the report, evaluates a small
+ * dataset made here.  With LEAFSCOPE_SCREENSHOT_DIR set, saves screenshots
+ * (LEAFSCOPE_SCREENSHOT_PHOTO / _DATASET choose what is shown,
+ * LEAFSCOPE_SCREENSHOT_WIDTH/_HEIGHT the window's size, _DARK the style). */
 #include "test-gui-common.h"
 #include "leafscope-application.h"
 #include "leafscope-window.h"
@@ -13,11 +16,14 @@
 #include "leafscope-preferences.h"
 #include "leafscope-photo-view.h"
 #include "leafscope-worker.h"
+#include "leafscope-prediction-list.h"
+#include "leafscope-photo-strip.h"
 #include "diagnose.h"
 #include "test-util.h"
 
 #include <glib/gstdio.h>
 #include <glib/gi18n.h>
+#include <stdlib.h>
 #include <string.h>
 
 static LeafscopeApplication *app;
@@ -26,6 +32,10 @@ static char *vision_dir;
 static char *text_dir;
 static char *tmpdir;
 static char *photo_name;
+
+/* A fresh application and window for each test: the globals above point at
+ * the fixture's. */
+typedef struct { int unused; } Fixture;
 
 static void
 screenshot_of (GtkWindow *win, const char *name)
@@ -37,7 +47,12 @@ screenshot_of (GtkWindow *win, const char *name)
   if (dir == NULL)
     return;
   test_spin (0.5);
-  path = g_build_filename (dir, name, NULL);
+  {
+    const char *suffix = g_getenv ("LEAFSCOPE_SCREENSHOT_SUFFIX");
+    g_autofree char *stem = g_strndup (name, strlen (name) - 4);
+    g_autofree char *file = g_strdup_printf ("%s%s.png", stem, suffix ? suffix : "");
+    path = g_build_filename (dir, file, NULL);
+  }
   if (!leafscope_window_save_screenshot (win, path, &error))
     g_test_message ("screenshot %s: %s", path, error->message);
 }
@@ -74,18 +89,37 @@ has_error (gpointer data)
   return leafscope_window_get_error (window) != NULL;
 }
 
+/* Opens a fixture photo and waits until its description is written. */
+static void
+diagnose_fixture (const char *name)
+{
+  g_autofree char *path = ls_test_fixture (name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  g_free (photo_name);
+  photo_name = g_path_get_basename (path);
+  leafscope_window_open_files (window, &file, 1);
+  g_assert_true (test_wait_for (diagnosis_done, NULL, 180));
+}
+
 static void
 test_empty_state (void)
 {
   LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
-  GAction *save = g_action_map_lookup_action (G_ACTION_MAP (window), "save-report");
-  GAction *stop = g_action_map_lookup_action (G_ACTION_MAP (window), "stop");
+  GActionGroup *actions = leafscope_diagnose_view_get_action_group (view);
 
   g_assert_null (leafscope_diagnose_view_get_diagnosis (view));
-  g_assert_false (g_action_get_enabled (save));
-  g_assert_false (g_action_get_enabled (stop));
+  g_assert_false (g_action_group_get_action_enabled (actions, "save-report"));
+  g_assert_false (g_action_group_get_action_enabled (actions, "stop"));
   g_assert_null (leafscope_window_get_error (window));
   screenshot ("empty.png");
+}
+
+static gboolean
+append_piece (int token_id, const char *piece, gpointer user_data)
+{
+  g_string_append (user_data, piece);
+  return TRUE;
 }
 
 static void
@@ -115,8 +149,9 @@ test_diagnose (void)
   g_assert_true (test_wait_for (diagnosis_done, NULL, 180));
   text = leafscope_diagnose_view_dup_description (view);
   g_test_message ("description: %s", text);
-  g_assert_cmpuint (strlen (text), >, 0);
   g_assert_null (leafscope_window_get_error (window));
+  /* One pass through the vision model for this photo. */
+  g_assert_cmpuint (leafscope_worker_get_n_vision_passes (leafscope_application_get_worker (app)), ==, 1);
 
   /* The same numbers as the engine run directly on the same photo. */
   engine = ls_diagnoser_new (vision_dir, NULL, &error);
@@ -134,6 +169,30 @@ test_diagnose (void)
     }
   g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-4);
   g_assert_cmpfloat (leafscope_diagnose_view_get_bar_fraction (view, "no_such_class"), ==, -1.0);
+
+  /* The description is the engine's, word for word, with the window's
+   * settings (seed 42 for a new photo) and the same diagnosis. */
+  if (photo_env == NULL)
+    {
+      g_autoptr(LsDiagnoser) writer = ls_diagnoser_new (vision_dir, text_dir, &error);
+      GSettings *settings = leafscope_application_get_settings (app);
+      g_autoptr(GString) expected = g_string_new (NULL);
+      LsGenerateOptions options;
+
+      g_assert_no_error (error);
+      ls_generate_options_init (&options);
+      options.do_sample = TRUE;
+      options.seed = 42;
+      options.max_new_tokens = g_settings_get_int (settings, "max-new-tokens");
+      options.temperature = (float) g_settings_get_double (settings, "temperature");
+      options.top_k = g_settings_get_int (settings, "top-k");
+      options.top_p = (float) g_settings_get_double (settings, "top-p");
+      g_assert_true (ls_diagnoser_describe (writer, reference, leafscope_description_language (), &options,
+                                            append_piece, expected, NULL, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (expected->len, >, 0);
+      g_assert_cmpstr (text, ==, g_strchug (expected->str));
+    }
 
   /* The verdict names the class in words, or says it is uncertain. */
   {
@@ -157,8 +216,9 @@ test_diagnose (void)
                                     (double) gdk_texture_get_width (photo) / gdk_texture_get_height (photo), 0.01);
   }
 
-  g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "save-report")));
-  g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "regenerate")));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "diagnose.save-report") ||
+                 g_action_group_get_action_enabled (leafscope_diagnose_view_get_action_group (view), "save-report"));
+  g_assert_true (g_action_group_get_action_enabled (leafscope_diagnose_view_get_action_group (view), "regenerate"));
   screenshot ("diagnosed.png");
 
   /* Method and head: each choice draws another map. */
@@ -207,12 +267,16 @@ static void
 test_stop_regenerate (void)
 {
   LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
-  GActionGroup *group = G_ACTION_GROUP (window);
+  GActionGroup *group = leafscope_diagnose_view_get_action_group (view);
+  LeafscopeWorker *worker = leafscope_application_get_worker (app);
+  LeafscopeResult *before_result;
   guint gen;
 
+  diagnose_fixture ("vit-tiny/input0.png");
+  before_result = leafscope_diagnose_view_get_result (view);
   g_action_group_activate_action (group, "regenerate", NULL);
   g_assert_true (leafscope_diagnose_view_get_generating (view));
-  g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "stop")));
+  g_assert_true (g_action_group_get_action_enabled (group, "stop"));
   gen = leafscope_worker_get_generation (leafscope_application_get_worker (app));
   g_action_group_activate_action (group, "stop", NULL);
   g_assert_false (leafscope_diagnose_view_get_generating (view));
@@ -226,6 +290,12 @@ test_stop_regenerate (void)
   }
   g_assert_cmpuint (leafscope_worker_get_generation (leafscope_application_get_worker (app)), ==, gen);
   g_assert_nonnull (leafscope_diagnose_view_get_diagnosis (view));
+
+  /* Regenerate to the end: the same result, still one vision pass. */
+  g_action_group_activate_action (group, "regenerate", NULL);
+  g_assert_true (test_wait_for (diagnosis_done, NULL, 120));
+  g_assert_true (leafscope_diagnose_view_get_result (view) == before_result);
+  g_assert_cmpuint (leafscope_worker_get_n_vision_passes (worker), ==, 1);
 }
 
 static void
@@ -237,13 +307,39 @@ test_save_report (void)
   g_autoptr(GFile) png = g_file_new_for_path (png_path);
   g_autoptr(GError) error = NULL;
   g_autofree char *md = NULL;
+  g_autofree char *photo = ls_test_fixture ("vit-tiny/input0.png", NULL);
+  g_autoptr(GdkPixbuf) shown = gdk_pixbuf_new_from_file (photo, NULL);
+  g_autoptr(GdkPixbuf) saved = NULL;
 
+  diagnose_fixture ("vit-tiny/input0.png");
   g_assert_true (leafscope_diagnose_view_write_report (view, png, FALSE, &error));
   g_assert_no_error (error);
+  /* The image: the photo with its overlay on top, and below it the panel
+   * (verdict, bars, legend, models): taller than the photo, and the legend's
+   * colour map (the inferno map's bright yellow end) is in it. */
+  saved = gdk_pixbuf_new_from_file (png_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_height (saved), >, gdk_pixbuf_get_height (shown) + 100);
+  {
+    const guint8 *px = gdk_pixbuf_read_pixels (saved);
+    int stride = gdk_pixbuf_get_rowstride (saved), n = gdk_pixbuf_get_n_channels (saved);
+    gboolean yellow = FALSE, dark_text = FALSE;
+    for (int y = gdk_pixbuf_get_height (shown); y < gdk_pixbuf_get_height (saved); y++)
+      for (int x = 0; x < gdk_pixbuf_get_width (saved); x++)
+        {
+          const guint8 *p = px + y * stride + x * n;
+          yellow |= p[0] > 230 && p[1] > 220 && p[2] < 140;
+          dark_text |= p[0] < 60 && p[1] < 60 && p[2] < 60;
+        }
+    g_assert_true (yellow);
+    g_assert_true (dark_text);
+  }
   g_assert_true (g_file_get_contents (md_path, &md, NULL, NULL));
   g_assert_true (g_str_has_prefix (md, "# "));
   g_assert_nonnull (strstr (md, g_dgettext (GETTEXT_PACKAGE, "Leafscope report")));
   g_assert_nonnull (strstr (md, photo_name));
+  /* The Markdown shows the image. */
+  g_assert_nonnull (strstr (md, "](leaf-report.png)"));
   g_assert_false (leafscope_diagnose_view_write_report (view, png, FALSE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
 }
@@ -254,11 +350,21 @@ test_bad_file (void)
   g_autofree char *path = g_build_filename (tmpdir, "not-a-photo.jpg", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
 
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  LeafscopePredictionList *list = LEAFSCOPE_PREDICTION_LIST (leafscope_diagnose_view_get_prediction_list (view));
+
+  diagnose_fixture ("vit-tiny/input0.png");
   g_assert_true (g_file_set_contents (path, "this is text", -1, NULL));
   leafscope_window_open_files (window, &file, 1);
   g_assert_true (test_wait_for (has_error, NULL, 30));
-  g_test_message ("error banner: %s", leafscope_window_get_error (window));
+  g_test_message ("error: %s", leafscope_window_get_error (window));
   g_assert_nonnull (strstr (leafscope_window_get_error (window), "not-a-photo.jpg"));
+  /* In place of a diagnosis: the previous one is gone, the error is there. */
+  g_assert_null (leafscope_diagnose_view_get_diagnosis (view));
+  g_assert_cmpstr (leafscope_prediction_list_get_state (list), ==, "status");
+  g_assert_nonnull (strstr (leafscope_prediction_list_get_detail (list), "not-a-photo.jpg"));
+  g_assert_cmpstr (leafscope_diagnose_view_get_photo_name (view), ==, "not-a-photo.jpg");
+  screenshot ("bad-file.png");
 }
 
 
@@ -290,7 +396,7 @@ test_several_photos (void)
   g_assert_cmpuint (leafscope_diagnose_view_get_n_photos (view), ==, 3);
   /* Step on at once: the first photo's job is cancelled, and nothing of it
    * may show up for the second. */
-  g_action_group_activate_action (G_ACTION_GROUP (window), "step", g_variant_new_int32 (1));
+  g_action_group_activate_action (leafscope_diagnose_view_get_action_group (view), "step", g_variant_new_int32 (1));
   g_assert_true (test_wait_for (strip_photo_done, (gpointer) "input1.png", 120));
   test_spin (0.5);
   d = leafscope_diagnose_view_get_diagnosis (view);
@@ -302,6 +408,28 @@ test_several_photos (void)
   g_assert_false (leafscope_diagnose_view_step (view, 1));
   g_assert_true (test_wait_for (strip_photo_done, (gpointer) "input2.png", 120));
   screenshot ("strip.png");
+
+  /* Another Open appends (a file already there is not added twice), and
+   * shows the first new photo. */
+  {
+    g_autofree char *extra = g_build_filename (tmpdir, "extra.png", NULL);
+    g_autofree char *data = NULL;
+    gsize len;
+    GFile *more[2];
+    g_assert_true (g_file_get_contents (p0, &data, &len, NULL));
+    g_assert_true (g_file_set_contents (extra, data, len, NULL));
+    more[0] = files[1];
+    more[1] = g_file_new_for_path (extra);
+    leafscope_window_open_files (window, more, 2);
+    g_assert_cmpuint (leafscope_diagnose_view_get_n_photos (view), ==, 4);
+    g_assert_true (test_wait_for (strip_photo_done, (gpointer) "input1.png", 120));
+    g_object_unref (more[1]);
+  }
+  /* Clear all: back to the empty state. */
+  g_action_group_activate_action (leafscope_diagnose_view_get_action_group (view), "clear-photos", NULL);
+  g_assert_cmpuint (leafscope_diagnose_view_get_n_photos (view), ==, 0);
+  g_assert_null (leafscope_diagnose_view_get_diagnosis (view));
+  g_assert_null (leafscope_diagnose_view_get_photo_name (view));
   for (int i = 0; i < 3; i++)
     g_object_unref (files[i]);
 }
@@ -318,7 +446,14 @@ test_paste (void)
   g_autoptr(LsDiagnosis) reference = ls_diagnoser_classify (engine, image, 0.6f, NULL, NULL);
   const LsDiagnosis *d;
 
+  g_autofree char *p0 = ls_test_fixture ("vit-tiny/input0.png", NULL);
+  g_autofree char *p1 = ls_test_fixture ("vit-tiny/input1.png", NULL);
+  GFile *files[2] = { g_file_new_for_path (p0), g_file_new_for_path (p1) };
+
   g_assert_no_error (error);
+  leafscope_window_open_files (window, files, 2);
+  g_object_unref (files[0]);
+  g_object_unref (files[1]);
   gdk_clipboard_set_texture (gtk_widget_get_clipboard (GTK_WIDGET (window)), texture);
   g_action_group_activate_action (G_ACTION_GROUP (window), "paste", NULL);
   g_assert_true (test_wait_for (strip_photo_done, (gpointer) g_dgettext (GETTEXT_PACKAGE, "Pasted image"), 120));
@@ -326,7 +461,8 @@ test_paste (void)
   /* The pixels went through the texture: the same photo, the same result. */
   for (int i = 0; i < d->n_labels; i++)
     g_assert_cmpfloat_with_epsilon (d->probs[i], reference->probs[i], 1e-4);
-  g_assert_cmpuint (leafscope_diagnose_view_get_n_photos (view), ==, 0);
+  /* Pasting does not replace the strip. */
+  g_assert_cmpuint (leafscope_diagnose_view_get_n_photos (view), ==, 2);
 }
 
 static void
@@ -459,6 +595,21 @@ find_descendant (GtkWidget *widget, GType type)
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
     {
       GtkWidget *found = find_descendant (child, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_descendant_named (GtkWidget *widget, const char *id)
+{
+  /* Template children carry their id as buildable id. */
+  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant_named (child, id);
       if (found)
         return found;
     }
@@ -629,27 +780,327 @@ test_dataset (void)
     GtkWidget *grid = find_descendant (GTK_WIDGET (view), GTK_TYPE_GRID_VIEW);
     g_autoptr(LeafscopeDatasetItem) first = g_list_model_get_item (leafscope_dataset_view_get_shown (view), 0);
     g_autofree char *name = g_path_get_basename (leafscope_dataset_item_get_path (first));
-    GtkWidget *stack = find_descendant (GTK_WIDGET (window), GTK_TYPE_STACK);
 
     g_assert_nonnull (grid);
     g_signal_emit_by_name (grid, "activate", 0);
-    g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (stack)), ==, "diagnose");
+    g_assert_cmpstr (leafscope_window_get_view (window), ==, "diagnose");
     g_assert_true (test_wait_for (strip_photo_done, name, 120));
     g_action_group_activate_action (G_ACTION_GROUP (window), "view", g_variant_new_string ("dataset"));
   }
 
-  /* A diagnosis while evaluating takes the worker: the evaluation says it
-   * was cancelled instead of waiting forever. */
+}
+
+/* A dataset in a folder with train and validation splits. */
+static char *
+make_split_dataset (void)
+{
+  const char *splits[] = { "train", "validation" };
+  const char *classes[] = { "angular_leaf_spot", "bean_rust", "healthy" };
+  g_autofree char *src = ls_test_fixture ("vit-tiny/input0.png", NULL);
+  g_autofree char *data = NULL;
+  char *root = g_build_filename (tmpdir, "splits", NULL);
+  gsize len;
+
+  g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+  for (int s = 0; s < 2; s++)
+    for (int c = 0; c < 3; c++)
+      for (int i = 0; i < 4; i++)
+        {
+          g_autofree char *dir = g_build_filename (root, splits[s], classes[c], NULL);
+          g_autofree char *name = g_strdup_printf ("%s/p%d.png", dir, i);
+          g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+          g_assert_true (g_file_set_contents (name, data, len, NULL));
+        }
+  return root;
+}
+
+/* Evaluation and diagnosis have lanes of their own: opening a photo while a
+ * split is evaluated gets its verdict, and the evaluation goes on to the end
+ * (it used to read "Cancelled after 25 of 1034 photos"). */
+static void
+test_evaluate_while_diagnosing (void)
+{
+  LeafscopeDatasetView *view = leafscope_window_get_dataset_view (window);
+  g_autofree char *root = make_split_dataset ();
+  LeafscopeEvaluation *ev;
+
+  leafscope_dataset_view_open_folder (view, root);
+  g_assert_true (test_wait_for (dataset_ready, NULL, 60));
+  g_assert_cmpstr (leafscope_dataset_view_get_split (view), ==, "validation");
   g_action_group_activate_action (G_ACTION_GROUP (window), "evaluate", NULL);
   g_assert_true (leafscope_dataset_view_get_evaluating (view));
+  diagnose_fixture ("vit-tiny/input1.png");
+  g_assert_true (test_wait_for (evaluation_done, NULL, 300));
+  ev = leafscope_dataset_view_get_evaluation (view);
+  g_assert_nonnull (ev);
+  g_assert_cmpuint (leafscope_evaluation_get_n_done (ev), ==, 12);
+  g_assert_cmpuint (leafscope_evaluation_get_n_items (ev), ==, 12);
+  g_assert_cmpstr (leafscope_dataset_view_get_evaluation_split (view), ==, "validation");
+  /* An empty cell shows an empty state, not an empty grid.  (All twelve
+   * photos are the same: one column holds them all.) */
   {
-    g_autofree char *p0 = ls_test_fixture ("vit-tiny/input0.png", NULL);
-    g_autoptr(GFile) file = g_file_new_for_path (p0);
-    leafscope_window_open_files (window, &file, 1);
+    GtkWidget *grid_stack = find_descendant_named (GTK_WIDGET (view), "grid_stack");
+    guint empty_r = G_MAXUINT, empty_c = G_MAXUINT;
+    for (guint r = 0; r < leafscope_evaluation_get_n_rows (ev); r++)
+      for (guint c = 0; c < leafscope_evaluation_get_n_columns (ev); c++)
+        if (leafscope_evaluation_get_cell (ev, r, c) == 0)
+          {
+            empty_r = r;
+            empty_c = c;
+          }
+    g_assert_cmpuint (empty_r, !=, G_MAXUINT);
+    g_assert_nonnull (grid_stack);
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (grid_stack)), ==, "photos");
+    leafscope_dataset_view_show_cell (view, empty_r, empty_c);
+    g_assert_cmpuint (g_list_model_get_n_items (leafscope_dataset_view_get_shown (view)), ==, 0);
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (grid_stack)), ==, "none");
   }
-  g_assert_true (test_wait_for (strip_photo_done, (gpointer) "input0.png", 120));
-  g_assert_false (leafscope_dataset_view_get_evaluating (view));
-  g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "evaluate")));
+
+  /* Results belong to their split: showing another split closes them. */
+  leafscope_window_set_view (window, "dataset");
+  leafscope_dataset_view_set_split (view, "train");
+  g_assert_null (leafscope_dataset_view_get_evaluation (view));
+
+  /* And to their model: a new vision model closes them too. */
+  leafscope_dataset_view_set_split (view, "validation");
+  g_action_group_activate_action (G_ACTION_GROUP (window), "evaluate", NULL);
+  g_assert_true (test_wait_for (evaluation_done, NULL, 300));
+  g_assert_nonnull (leafscope_dataset_view_get_evaluation (view));
+  {
+    g_autofree char *copy = g_build_filename (tmpdir, "other-vit", NULL);
+    g_autofree char *cmd = g_strdup_printf ("cp -r '%s' '%s'", vision_dir, copy);
+    g_assert_cmpint (system (cmd), ==, 0);
+    g_settings_set_string (leafscope_application_get_settings (app), "vision-model", copy);
+  }
+  g_assert_null (leafscope_dataset_view_get_evaluation (view));
+}
+
+/* Loading a photo clears the old verdict and description at once. */
+static void
+test_loading_clears (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  LeafscopePredictionList *list = LEAFSCOPE_PREDICTION_LIST (leafscope_diagnose_view_get_prediction_list (view));
+  g_autofree char *p1 = ls_test_fixture ("vit-tiny/input1.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (p1);
+  g_autofree char *text = NULL;
+
+  diagnose_fixture ("vit-tiny/input0.png");
+  leafscope_window_open_files (window, &file, 1);
+  g_assert_null (leafscope_diagnose_view_get_diagnosis (view));
+  g_assert_cmpstr (leafscope_prediction_list_get_state (list), ==, "loading");
+  g_assert_cmpfloat (leafscope_diagnose_view_get_bar_fraction (view, "bean_rust"), ==, -1.0);
+  text = leafscope_diagnose_view_dup_description (view);
+  g_assert_cmpstr (text, ==, "");
+  g_assert_true (test_wait_for (strip_photo_done, (gpointer) "input1.png", 120));
+}
+
+/* A new vision model diagnoses the shown photo again: the result shown is
+ * always the current model's. */
+static void
+test_model_change (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  g_autofree char *copy = g_build_filename (tmpdir, "other-vit", NULL);
+  g_autofree char *cmd = g_strdup_printf ("cp -r '%s' '%s'", vision_dir, copy);
+
+  diagnose_fixture ("vit-tiny/input0.png");
+  g_assert_cmpstr (leafscope_result_get_vision_model (leafscope_diagnose_view_get_result (view)), ==, vision_dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_settings_set_string (leafscope_application_get_settings (app), "vision-model", copy);
+  g_assert_null (leafscope_diagnose_view_get_diagnosis (view));
+  g_assert_true (test_wait_for (diagnosis_done, NULL, 120));
+  g_assert_cmpstr (leafscope_result_get_vision_model (leafscope_diagnose_view_get_result (view)), ==, copy);
+}
+
+static gboolean
+focus_inside (GtkWidget *widget)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+/* Tab leaves the dataset grid in one press; the arrows move inside it. */
+static void
+test_keyboard (void)
+{
+  LeafscopeDatasetView *view = leafscope_window_get_dataset_view (window);
+  g_autofree char *root = make_split_dataset ();
+  GtkWidget *grid;
+  GtkWidget *cell;
+
+  leafscope_window_set_view (window, "dataset");
+  leafscope_dataset_view_open_folder (view, root);
+  g_assert_true (test_wait_for (dataset_ready, NULL, 60));
+  test_spin (0.3);
+  grid = leafscope_dataset_view_get_grid (view);
+  /* Into the grid: its first cell. */
+  cell = gtk_widget_get_first_child (grid);
+  while (cell && !gtk_widget_get_focusable (cell))
+    cell = gtk_widget_get_next_sibling (cell);
+  g_assert_nonnull (cell);
+  g_assert_true (gtk_widget_grab_focus (cell));
+  g_assert_true (focus_inside (grid));
+  /* An arrow moves inside. */
+  g_assert_true (gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_RIGHT));
+  g_assert_true (focus_inside (grid));
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) != cell);
+  /* Tab (what the window does on Tab) leaves it, and so does Shift+Tab. */
+  gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD);
+  g_assert_false (focus_inside (grid));
+  g_assert_true (gtk_widget_grab_focus (cell));
+  gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_BACKWARD);
+  g_assert_false (focus_inside (grid));
+}
+
+/* Controls keep their size while the state changes. */
+static void
+test_stable_sizes (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  LeafscopeDiagnoseView *v = view;
+  GtkWidget *scale, *head;
+  int scale_w, head_w;
+
+  /* The head dropdown has its entry before any diagnosis (no "(None)"). */
+  head = find_descendant_named (GTK_WIDGET (v), "head_dropdown");
+  scale = find_descendant (GTK_WIDGET (v), GTK_TYPE_SCALE);
+  g_assert_nonnull (head);
+  g_assert_nonnull (gtk_drop_down_get_selected_item (GTK_DROP_DOWN (head)));
+  diagnose_fixture ("vit-tiny/input0.png");
+  test_spin (0.2);
+  scale_w = gtk_widget_get_width (scale);
+  head_w = gtk_widget_get_width (head);
+  g_assert_cmpint (scale_w, >=, 100);
+  /* Another layer, another head: the slider keeps its width. */
+  g_settings_set_string (leafscope_application_get_settings (app), "heatmap-method", "last-layer");
+  g_settings_set_int (leafscope_application_get_settings (app), "heatmap-head", 2);
+  test_spin (0.2);
+  g_assert_cmpint (gtk_widget_get_width (scale), ==, scale_w);
+  g_assert_cmpint (gtk_widget_get_width (head), ==, head_w);
+  g_test_message ("slider %d px, head dropdown %d -> %d px", scale_w, head_w, gtk_widget_get_width (head));
+  /* Regenerate keeps the description's room while it writes anew. */
+  {
+    GtkWidget *text = find_descendant (GTK_WIDGET (v), GTK_TYPE_TEXT_VIEW);
+    int before = gtk_widget_get_height (text);
+    g_assert_false (gtk_widget_get_focusable (text));
+    g_action_group_activate_action (leafscope_diagnose_view_get_action_group (view), "regenerate", NULL);
+    test_spin (0.1);
+    g_assert_cmpint (gtk_widget_get_height (text), >=, before);
+    g_assert_true (test_wait_for (diagnosis_done, NULL, 120));
+  }
+}
+
+/* Usable at 360 x 640: the window can be that narrow, the photo goes above
+ * the verdict, the switcher moves to the bottom. */
+static void
+test_narrow (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  int min_w;
+
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+  g_test_message ("window minimum width: %d px", min_w);
+  if (g_getenv ("DEBUG_MIN"))
+    {
+      GType types[] = { ADW_TYPE_HEADER_BAR, ADW_TYPE_VIEW_STACK, LEAFSCOPE_TYPE_DIAGNOSE_VIEW, LEAFSCOPE_TYPE_DATASET_VIEW, ADW_TYPE_VIEW_SWITCHER_BAR, ADW_TYPE_VIEW_SWITCHER_TITLE };
+      for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+        {
+          GtkWidget *w = find_descendant (GTK_WIDGET (window), types[i]);
+          int m = -1;
+          if (w)
+            gtk_widget_measure (w, GTK_ORIENTATION_HORIZONTAL, -1, &m, NULL, NULL, NULL);
+          g_printerr ("%s: %d\n", g_type_name (types[i]), m);
+        }
+    }
+  g_assert_cmpint (min_w, <=, 360);
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
+  diagnose_fixture ("vit-tiny/input0.png");
+  test_spin (0.5);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 360);
+  g_assert_true (leafscope_diagnose_view_get_narrow (view));
+  {
+    graphene_rect_t photo, verdict;
+    g_assert_true (gtk_widget_compute_bounds (leafscope_diagnose_view_get_photo_view (view), GTK_WIDGET (window), &photo));
+    g_assert_true (gtk_widget_compute_bounds (leafscope_diagnose_view_get_prediction_list (view), GTK_WIDGET (window), &verdict));
+    g_assert_cmpfloat (verdict.origin.y, >=, photo.origin.y + photo.size.height);
+  }
+  /* Nothing is squeezed below its minimum: the views' content fits. */
+  {
+    GtkWidget *views[] = { GTK_WIDGET (view), GTK_WIDGET (leafscope_window_get_dataset_view (window)) };
+    g_autofree char *root = make_split_dataset ();
+    leafscope_dataset_view_open_folder (leafscope_window_get_dataset_view (window), root);
+    g_assert_true (test_wait_for (dataset_ready, NULL, 60));
+    g_action_group_activate_action (G_ACTION_GROUP (window), "evaluate", NULL);
+    g_assert_true (test_wait_for (evaluation_done, NULL, 300));
+    for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+      {
+        GtkWidget *content = gtk_widget_get_first_child (views[i]);
+        int min;
+        leafscope_window_set_view (window, i == 0 ? "diagnose" : "dataset");
+        test_spin (0.5);
+        gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+        g_test_message ("%s: minimum %d px, width %d px", G_OBJECT_TYPE_NAME (views[i]), min,
+                        gtk_widget_get_width (views[i]));
+        g_assert_cmpint (min, <=, gtk_widget_get_width (views[i]));
+        screenshot (i == 0 ? "narrow-diagnose.png" : "narrow-dataset.png");
+      }
+  }
+  leafscope_window_set_view (window, "diagnose");
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  test_spin (0.5);
+  g_assert_false (leafscope_diagnose_view_get_narrow (view));
+  {
+    /* The wide layout fits from NARROW_WIDTH (720) on. */
+    int min;
+    gtk_widget_measure (gtk_widget_get_first_child (GTK_WIDGET (view)), GTK_ORIENTATION_HORIZONTAL, -1,
+                        &min, NULL, NULL, NULL);
+    g_test_message ("wide Diagnose view: minimum %d px", min);
+    g_assert_cmpint (min, <=, 720);
+  }
+}
+
+/* Screenshots only (LEAFSCOPE_SCREENSHOT_DIR): empty, diagnosed, dataset. */
+static void
+test_screenshots (void)
+{
+  const char *photo_env = g_getenv ("LEAFSCOPE_SCREENSHOT_PHOTO");
+  const char *dataset_env = g_getenv ("LEAFSCOPE_SCREENSHOT_DATASET");
+
+  screenshot ("empty.png");
+  if (photo_env)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (photo_env);
+      leafscope_window_open_files (window, &file, 1);
+      g_assert_true (test_wait_for (diagnosis_done, NULL, 300));
+      screenshot ("diagnosed.png");
+      {
+        /* The toast a saved report brings, with its Open button. */
+        g_autoptr(GFile) report = g_file_new_for_path ("/tmp/leaf-report.png");
+        g_signal_emit_by_name (leafscope_window_get_diagnose_view (window), "report-saved", report);
+        test_spin (0.5);
+        screenshot ("toast.png");
+      }
+      {
+        /* The report as saved, to look at. */
+        const char *suffix = g_getenv ("LEAFSCOPE_SCREENSHOT_SUFFIX");
+        g_autofree char *name = g_strdup_printf ("report%s.png", suffix ? suffix : "");
+        g_autofree char *path = g_build_filename (g_getenv ("LEAFSCOPE_SCREENSHOT_DIR"), name, NULL);
+        g_autoptr(GFile) png = g_file_new_for_path (path);
+        g_autoptr(GError) error = NULL;
+        g_assert_true (leafscope_diagnose_view_write_report (leafscope_window_get_diagnose_view (window), png,
+                                                             TRUE, &error));
+        g_assert_no_error (error);
+      }
+    }
+  if (dataset_env)
+    {
+      LeafscopeDatasetView *view = leafscope_window_get_dataset_view (window);
+      leafscope_window_set_view (window, "dataset");
+      leafscope_dataset_view_open_folder (view, dataset_env);
+      g_assert_true (test_wait_for (dataset_ready, NULL, 60));
+      screenshot ("dataset.png");
+    }
 }
 
 static void
@@ -660,6 +1111,9 @@ test_preferences_bad_model (void)
   g_autofree char *after = NULL;
 
   gtk_window_present (GTK_WINDOW (prefs));
+  /* Percentages, as everywhere else, for the 0..1 settings. */
+  g_settings_set_double (leafscope_application_get_settings (app), "uncertainty-threshold", 0.65);
+  g_assert_cmpfloat_with_epsilon (leafscope_preferences_get_threshold_percent (prefs), 65.0, 1e-9);
   leafscope_preferences_try_model (prefs, TRUE, tmpdir);
   while (leafscope_preferences_get_checking (prefs))
     g_main_context_iteration (NULL, TRUE);
@@ -671,7 +1125,11 @@ test_preferences_bad_model (void)
   g_assert_cmpstr (before, ==, after);
   test_spin (0.5);
   screenshot_of (GTK_WINDOW (prefs), "preferences.png");
+  /* Closed, it is gone: nothing keeps it (its model check is cancelled). */
+  g_object_ref (prefs);
   gtk_window_destroy (GTK_WINDOW (prefs));
+  test_spin (0.1);
+  g_assert_finalize_object (prefs);
 }
 
 static void
@@ -681,14 +1139,14 @@ test_actions_and_dialogs (void)
   struct { const char *accel; const char *action; } accels[] = {
     { "<Control>o", "win.open" },
     { "<Control>v", "win.paste" },
-    { "<Control>s", "win.save-report" },
+    { "<Control>s", "diagnose.save-report" },
     { "<Control>comma", "app.preferences" },
     { "<Control>question", "win.show-help-overlay" },
     { "<Control>q", "app.quit" },
     { "<Alt>1", "win.view::diagnose" },
     { "<Alt>2", "win.view::dataset" },
-    { "Escape", "win.stop" },
-    { "<Control>r", "win.regenerate" },
+    { "Escape", "diagnose.stop" },
+    { "<Control>r", "diagnose.regenerate" },
   };
   GList *before, *after;
 
@@ -717,10 +1175,10 @@ test_actions_and_dialogs (void)
     if (!g_list_find (before, l->data) || GTK_IS_SHORTCUTS_WINDOW (l->data))
       {
         GtkWindow *w = l->data;
-        if (GTK_IS_ABOUT_DIALOG (w))
+        if (ADW_IS_ABOUT_WINDOW (w))
           {
             screenshot_of (w, "about.png");
-            g_assert_cmpstr (gtk_about_dialog_get_version (GTK_ABOUT_DIALOG (w)), ==, PACKAGE_VERSION);
+            g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (w)), ==, PACKAGE_VERSION);
           }
         else if (GTK_IS_SHORTCUTS_WINDOW (w))
           {
@@ -737,12 +1195,96 @@ test_actions_and_dialogs (void)
   test_spin (0.2);
 }
 
+static void
+reset_settings (GSettings *settings)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i]; i++)
+    g_settings_reset (settings, keys[i]);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  GSettings *settings;
+  const char *width = g_getenv ("LEAFSCOPE_SCREENSHOT_WIDTH");
+  const char *height = g_getenv ("LEAFSCOPE_SCREENSHOT_HEIGHT");
+
+  tmpdir = g_dir_make_tmp ("leafscope-gui-XXXXXX", NULL);
+  static guint serial;
+  g_autofree char *app_id = g_strdup_printf ("%s.Test%u", LEAFSCOPE_APP_ID, ++serial);
+  g_autoptr(GError) error = NULL;
+
+  app = leafscope_application_new ();
+  /* A new bus name and object path for each test's application. */
+  g_application_set_application_id (G_APPLICATION (app), app_id);
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      g_getenv ("LEAFSCOPE_SCREENSHOT_DARK") ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                                             : ADW_COLOR_SCHEME_FORCE_LIGHT);
+  settings = leafscope_application_get_settings (app);
+  /* The memory backend outlives the application: start from the defaults. */
+  reset_settings (settings);
+  g_settings_set_string (settings, "vision-model", vision_dir);
+  if (g_getenv ("LEAFSCOPE_SCREENSHOT_TEXT_MODEL"))
+    g_settings_set_string (settings, "text-model", g_getenv ("LEAFSCOPE_SCREENSHOT_TEXT_MODEL"));
+  else
+    g_settings_set_string (settings, "text-model", text_dir);
+  /* Screenshots: the whole description, as a user gets it. */
+  if (!g_getenv ("LEAFSCOPE_SCREENSHOT_DIR"))
+    g_settings_set_int (settings, "max-new-tokens", 12);
+  g_settings_set_int (settings, "window-width", width ? atoi (width) : 1200);
+  g_settings_set_int (settings, "window-height", height ? atoi (height) : 760);
+  /* GSettings delivers "changed" from the main loop: let the changes above
+   * arrive before there is a window to react to them. */
+  test_spin (0.1);
+  window = leafscope_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  test_spin (0.3);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  GList *windows = gtk_window_list_toplevels ();
+
+  /* Dialogs a test left open go first. */
+  for (GList *l = windows; l; l = l->next)
+    if (l->data != (gpointer) window)
+      gtk_window_destroy (l->data);
+  g_list_free (windows);
+  g_object_ref (window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  test_spin (0.2);
+  /* Nothing keeps the window (and so its views and results) alive. */
+  g_assert_finalize_object (window);
+  window = NULL;
+  g_application_quit (G_APPLICATION (app));
+  /* Dispose joins the worker thread. */
+  g_clear_object (&app);
+  ls_test_remove_tree (tmpdir);
+  g_clear_pointer (&tmpdir, g_free);
+  g_clear_pointer (&photo_name, g_free);
+}
+
+static void
+run_test (Fixture *f, gconstpointer data)
+{
+  void (*test) (void) = (void (*) (void)) data;
+  test ();
+}
+
+#define ADD(path, fn) g_test_add (path, Fixture, (gconstpointer) fn, fixture_setup, run_test, fixture_teardown)
+
 int
 main (int argc, char *argv[])
 {
-  GSettings *settings;
-  int ret;
-
   g_setenv ("LANGUAGE", g_getenv ("LEAFSCOPE_TEST_LANGUAGE") ? g_getenv ("LEAFSCOPE_TEST_LANGUAGE") : "C", TRUE);
   if (g_getenv ("LEAFSCOPE_LOCALEDIR"))
     {
@@ -750,19 +1292,9 @@ main (int argc, char *argv[])
       bindtextdomain (GETTEXT_PACKAGE, g_getenv ("LEAFSCOPE_LOCALEDIR"));
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
     }
-  if (g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
-    g_setenv ("GSETTINGS_SCHEMA_DIR", LEAFSCOPE_SCHEMA_DIR, TRUE);
-  /* Xvfb has no GPU: the Cairo renderer is what draws there anyway, and it
-   * keeps the software GL driver (unloaded at exit, so its allocations
-   * cannot be attributed) out of LeakSanitizer's report. */
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_test_init (&argc, &argv, NULL);
-
-  if (!gtk_init_check ())
-    {
-      g_print ("1..0 # SKIP no display (run under xvfb-run)\n");
-      return 0;
-    }
+  if (!test_gui_init (&argc, &argv))
+    return 0;
+  adw_init ();
   vision_dir = test_model_dir ("leaf-vit");
   /* The fast random test model, except for screenshots, which show what the
    * shipped default ("": LEAFSCOPE_DATA_DIR/models/leaf-gpt2) writes. */
@@ -775,50 +1307,28 @@ main (int argc, char *argv[])
       g_print ("1..0 # SKIP no leaf-vit model in LEAFSCOPE_DATA_DIR/models or LEAFSCOPE_SHARED/models\n");
       return 0;
     }
-  tmpdir = g_dir_make_tmp ("leafscope-gui-XXXXXX", NULL);
 
-  app = leafscope_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
-  settings = leafscope_application_get_settings (app);
-  g_settings_set_string (settings, "vision-model", vision_dir);
-  if (g_getenv ("LEAFSCOPE_SCREENSHOT_TEXT_MODEL"))
-    g_settings_set_string (settings, "text-model", g_getenv ("LEAFSCOPE_SCREENSHOT_TEXT_MODEL"));
-  else
-    g_settings_set_string (settings, "text-model", text_dir);
-  /* Screenshots: the whole description, as a user gets it. */
-  if (!g_getenv ("LEAFSCOPE_SCREENSHOT_DIR"))
-    g_settings_set_int (settings, "max-new-tokens", 12);
-  g_settings_set_int (settings, "window-width", 1200);
-  g_settings_set_int (settings, "window-height", 760);
-  window = leafscope_window_new (app);
-  gtk_window_present (GTK_WINDOW (window));
-  test_spin (0.5);
-
-  g_test_add_func ("/Gui/Window/empty-state", test_empty_state);
   g_test_add_func ("/Gui/Window/photo-rect", test_photo_rect);
-  g_test_add_func ("/Gui/Window/diagnose", test_diagnose);
-  g_test_add_func ("/Gui/Window/stop-regenerate", test_stop_regenerate);
-  g_test_add_func ("/Gui/Window/save-report", test_save_report);
-  g_test_add_func ("/Gui/Window/several-photos", test_several_photos);
-  g_test_add_func ("/Gui/Window/paste", test_paste);
-  g_test_add_func ("/Gui/Window/dataset-evaluate", test_dataset);
-  g_test_add_func ("/Gui/Window/preferences-bad-model", test_preferences_bad_model);
-  g_test_add_func ("/Gui/Window/actions-and-dialogs", test_actions_and_dialogs);
-  g_test_add_func ("/Gui/Window/bad-file", test_bad_file);
-  g_test_add_func ("/Gui/Window/bad-models", test_bad_models);
   g_test_add_func ("/Gui/Window/description-language", test_description_language);
-  g_test_add_func ("/Gui/Window/default-text-model", test_default_text_model);
-  ret = g_test_run ();
-  gtk_window_destroy (GTK_WINDOW (window));
-  test_spin (0.2);
-  g_application_quit (G_APPLICATION (app));
-  /* Shutdown joins the worker thread. */
-  g_object_unref (app);
-  ls_test_remove_tree (tmpdir);
-  g_free (tmpdir);
-  g_free (vision_dir);
-  g_free (text_dir);
-  g_free (photo_name);
-  return ret;
+  ADD ("/Gui/Window/empty-state", test_empty_state);
+  ADD ("/Gui/Window/diagnose", test_diagnose);
+  ADD ("/Gui/Window/stop-regenerate", test_stop_regenerate);
+  ADD ("/Gui/Window/save-report", test_save_report);
+  ADD ("/Gui/Window/several-photos", test_several_photos);
+  ADD ("/Gui/Window/paste", test_paste);
+  ADD ("/Gui/Window/loading-clears", test_loading_clears);
+  ADD ("/Gui/Window/model-change", test_model_change);
+  ADD ("/Gui/Window/dataset-evaluate", test_dataset);
+  ADD ("/Gui/Window/evaluate-while-diagnosing", test_evaluate_while_diagnosing);
+  ADD ("/Gui/Window/keyboard", test_keyboard);
+  ADD ("/Gui/Window/stable-sizes", test_stable_sizes);
+  ADD ("/Gui/Window/narrow", test_narrow);
+  ADD ("/Gui/Window/preferences-bad-model", test_preferences_bad_model);
+  ADD ("/Gui/Window/actions-and-dialogs", test_actions_and_dialogs);
+  ADD ("/Gui/Window/bad-file", test_bad_file);
+  ADD ("/Gui/Window/bad-models", test_bad_models);
+  ADD ("/Gui/Window/default-text-model", test_default_text_model);
+  if (g_getenv ("LEAFSCOPE_SCREENSHOT_DIR"))
+    ADD ("/Gui/Window/screenshots", test_screenshots);
+  return g_test_run ();
 }

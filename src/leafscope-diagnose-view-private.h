@@ -1,0 +1,74 @@
+/* leafscope-diagnose-view-private.h: what the files of the Diagnose view
+ * share (core: leafscope-diagnose-view.c; the overlay: -overlay.c; its
+ * actions and the report: -actions.c; drop and paste: -dnd.c).  Not for other widgets. */
+#pragma once
+
+#include <adwaita.h>
+#include "leafscope-diagnose-view.h"
+#include "leafscope-description-pane.h"
+#include "leafscope-photo-strip.h"
+#include "leafscope-photo-view.h"
+#include "leafscope-prediction-list.h"
+#include "leafscope-result.h"
+
+G_BEGIN_DECLS
+
+struct _LeafscopeDiagnoseView
+{
+  GtkWidget                 parent_instance;
+
+  /* template */
+  GtkStack                 *stack;
+  GtkWidget                *scroller;      /* narrow: everything scrolls */
+  GtkGrid                  *columns;       /* photo | panel, or photo / panel / controls */
+  GtkWidget                *photo_column;  /* the overlay's controls and the strip */
+  GtkWidget                *side_scroller; /* wide: the side panel scrolls */
+  LeafscopePhotoView       *photo_view;
+  GtkSwitch                *heatmap_switch;
+  GtkScale                 *opacity_scale;
+  GtkDropDown              *method_dropdown;
+  GtkDropDown              *head_dropdown;
+  GtkPicture               *legend_picture;
+  GtkLabel                 *legend_low;
+  GtkLabel                 *legend_high;
+  LeafscopePhotoStrip      *strip;
+  GtkLabel                 *file_label;
+  LeafscopePredictionList  *prediction;
+  LeafscopeDescriptionPane *description;
+
+  /* state */
+  LeafscopeWorker          *worker;
+  GSettings                *settings;
+  GSimpleActionGroup       *actions;     /* "diagnose.*", see -actions.c */
+  guint                     load_serial; /* drops stale decodes */
+  char                     *photo_name;
+  LsImage                  *image;
+  LeafscopeResult          *result;      /* the shown diagnosis, shared with the worker */
+  int                       n_heads;
+  gboolean                  loading;
+  gboolean                  classifying;
+  gboolean                  generating;
+  gboolean                  narrow;
+};
+
+/* Core. */
+void         leafscope_diagnose_view_show_error      (LeafscopeDiagnoseView *self,
+                                                      const char            *message);
+void         leafscope_diagnose_view_describe_again  (LeafscopeDiagnoseView *self,
+                                                      guint64                seed);
+void         leafscope_diagnose_view_load            (LeafscopeDiagnoseView *self,
+                                                      guint                  index);
+void         leafscope_diagnose_view_clear_result    (LeafscopeDiagnoseView *self);
+void         leafscope_diagnose_view_show_empty      (LeafscopeDiagnoseView *self);
+/* The map the overlay shows now, NULL when none. */
+const float *leafscope_diagnose_view_current_grid    (LeafscopeDiagnoseView *self);
+/* The overlay (-overlay.c): layers, legend. */
+void         leafscope_diagnose_view_init_overlay    (LeafscopeDiagnoseView *self);
+void         leafscope_diagnose_view_update_overlay  (LeafscopeDiagnoseView *self);
+/* Actions (-actions.c): created at init, enabled from the state. */
+void         leafscope_diagnose_view_init_actions    (LeafscopeDiagnoseView *self);
+void         leafscope_diagnose_view_update_actions  (LeafscopeDiagnoseView *self);
+/* Drop and paste (-dnd.c). */
+void         leafscope_diagnose_view_init_dnd        (LeafscopeDiagnoseView *self);
+
+G_END_DECLS
