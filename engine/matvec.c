@@ -49,9 +49,9 @@ struct _LsMatvec {
   int        n_threads;
   GThread  **threads;    /* n_threads - 1 workers; the caller works too */
   Worker    *workers;
-  const char *kernels;
-  KernelFn   out_in_f32, out_in_f16;
-  RowsFn     rows_f32, rows_f16;
+  LsCpuPath  path;
+  KernelFn   out_in_f32, out_in_f16, out_in_bf16;
+  RowsFn     rows_f32, rows_f16, rows_bf16;
 
   /* Row-split jobs: each participant sums its chunks into its own
    * partial[index] (partial_size floats each), and says so in used[index];
@@ -112,6 +112,45 @@ rows_f16_portable (float *acc, const float *x, const void *wv, int out, int i0, 
     }
 }
 
+static float
+load_bf16 (const guint8 *p)
+{
+  guint16 h;
+  memcpy (&h, p, 2);
+  guint32 bits = (guint32) h << 16;
+  float f;
+  memcpy (&f, &bits, 4);
+  return f;
+}
+
+static void
+rows_bf16_portable (float *acc, const float *x, const void *wv, int out, int i0, int i1)
+{
+  const guint8 *w = wv;
+  for (int i = i0; i < i1; i++)
+    {
+      const guint8 *row = w + (gsize) i * out * 2;
+      float xi = x[i];
+      for (int j = 0; j < out; j++)
+        acc[j] += xi * load_bf16 (row + 2 * (gsize) j);
+    }
+}
+
+static void
+out_in_bf16_portable (float *y, const float *x, const void *wv, const float *b,
+                      int in, int out, int j0, int j1)
+{
+  const guint8 *w = wv;
+  for (int j = j0; j < j1; j++)
+    {
+      const guint8 *row = w + (gsize) j * in * 2;
+      float s = 0.0f;
+      for (int i = 0; i < in; i++)
+        s += load_bf16 (row + 2 * (gsize) i) * x[i];
+      y[j] = s + (b != NULL ? b[j] : 0.0f);
+    }
+}
+
 static void
 out_in_f32_portable (float *y, const float *x, const void *wv, const float *b,
                      int in, int out, int j0, int j1)
@@ -157,6 +196,19 @@ X86_TARGET static inline __m256
 load8_f16 (const guint16 *p)
 {
   return _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) p));
+}
+
+X86_TARGET static inline __m256
+load8_bf16 (const guint16 *p)
+{
+  __m256i v = _mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const __m128i *) p));
+  return _mm256_castsi256_ps (_mm256_slli_epi32 (v, 16));
+}
+
+X86_TARGET static inline float
+bf16_scalar (const guint16 *p)
+{
+  return load_bf16 ((const guint8 *) p);
 }
 
 X86_TARGET static inline float
@@ -309,8 +361,136 @@ NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)      
 }
 ROWS8_KERNEL (rows_f32_avx2, float, load8_f32, F32_SCALAR, rows4_f32_avx2)
 ROWS8_KERNEL (rows_f16_avx2, guint16, load8_f16, f16_scalar, rows4_f16_avx2)
+ROWS_KERNEL (rows4_bf16_avx2, guint16, load8_bf16, bf16_scalar)
+ROWS8_KERNEL (rows_bf16_avx2, guint16, load8_bf16, bf16_scalar, rows4_bf16_avx2)
 OUT_IN_KERNEL (out_in_f32_avx2, float, load8_f32, F32_SCALAR)
 OUT_IN_KERNEL (out_in_f16_avx2, guint16, load8_f16, f16_scalar)
+OUT_IN_KERNEL (out_in_bf16_avx2, guint16, load8_bf16, bf16_scalar)
+
+/* ------------------------------------------------------------ AVX-512 */
+
+#define X512_TARGET __attribute__ ((target ("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")))
+
+/* 16 weights widened to float32; @k masks the loads of a tail (no byte
+ * past the last element is read). */
+X512_TARGET static inline __m512
+load16_f32 (const float *p, __mmask16 k)
+{
+  return _mm512_maskz_loadu_ps (k, p);
+}
+
+X512_TARGET static inline __m512
+load16_f16 (const guint16 *p, __mmask16 k)
+{
+  return _mm512_cvtph_ps (_mm256_maskz_loadu_epi16 (k, p));
+}
+
+X512_TARGET static inline __m512
+load16_bf16 (const guint16 *p, __mmask16 k)
+{
+  __m512i v = _mm512_cvtepu16_epi32 (_mm256_maskz_loadu_epi16 (k, p));
+  return _mm512_castsi512_ps (_mm512_slli_epi32 (v, 16));
+}
+
+X512_TARGET static inline __mmask16
+tail_mask (int n)
+{
+  return n >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << n) - 1);
+}
+
+/* acc[0:out] += x[i0:i1] . W[i0:i1, :], ROWS rows of W at a time over the
+ * whole width (ROWS sequential streams in flight per core), the last < ROWS
+ * rows one at a time; tails of a row through masks. */
+#define ROWS512_KERNEL(NAME, T, LOAD16, ROWS)                                     \
+X512_TARGET static void                                                           \
+NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)        \
+{                                                                                 \
+  const T *w = wv;                                                                \
+  int i = i0;                                                                     \
+  for (; i + ROWS <= i1; i += ROWS)                                               \
+    {                                                                             \
+      const T *r = w + (gsize) i * out;                                           \
+      __m512 xv[ROWS];                                                            \
+      for (int k = 0; k < ROWS; k++)                                              \
+        xv[k] = _mm512_set1_ps (x[i + k]);                                        \
+      for (int j = 0; j < out; j += 16)                                           \
+        {                                                                         \
+          __mmask16 m = tail_mask (out - j);                                      \
+          __m512 a = _mm512_maskz_loadu_ps (m, acc + j);                          \
+          __m512 c = _mm512_mul_ps (xv[1], LOAD16 (r + out + j, m));              \
+          for (int k = 0; k < ROWS; k += 2)                                       \
+            {                                                                     \
+              a = _mm512_fmadd_ps (xv[k], LOAD16 (r + k * (gsize) out + j, m), a);\
+              if (k + 3 < ROWS)                                                   \
+                c = _mm512_fmadd_ps (xv[k + 3],                                   \
+                                     LOAD16 (r + (k + 3) * (gsize) out + j, m), c);\
+            }                                                                     \
+          _mm512_mask_storeu_ps (acc + j, m, _mm512_add_ps (a, c));               \
+        }                                                                         \
+    }                                                                             \
+  for (; i < i1; i++)                                                             \
+    {                                                                             \
+      const T *r = w + (gsize) i * out;                                           \
+      __m512 xi = _mm512_set1_ps (x[i]);                                          \
+      for (int j = 0; j < out; j += 16)                                           \
+        {                                                                         \
+          __mmask16 m = tail_mask (out - j);                                      \
+          _mm512_mask_storeu_ps (acc + j, m,                                      \
+                                 _mm512_fmadd_ps (xi, LOAD16 (r + j, m),          \
+                                                  _mm512_maskz_loadu_ps (m, acc + j)));\
+        }                                                                         \
+    }                                                                             \
+}
+
+/* y[j0:j1] = W[j0:j1, :] . x + b, four rows at a time sharing each load of x. */
+#define OUT_IN512_KERNEL(NAME, T, LOAD16)                                         \
+X512_TARGET static void                                                           \
+NAME (float *y, const float *x, const void *wv, const float *b,                   \
+      int in, int out, int j0, int j1)                                            \
+{                                                                                 \
+  const T *w = wv;                                                                \
+  int j = j0;                                                                     \
+  for (; j + 4 <= j1; j += 4)                                                     \
+    {                                                                             \
+      const T *r0 = w + (gsize) j * in, *r1 = r0 + in, *r2 = r1 + in,             \
+              *r3 = r2 + in;                                                      \
+      __m512 a0 = _mm512_setzero_ps (), a1 = a0, a2 = a0, a3 = a0;                \
+      for (int i = 0; i < in; i += 16)                                            \
+        {                                                                         \
+          __mmask16 m = tail_mask (in - i);                                       \
+          __m512 xv = _mm512_maskz_loadu_ps (m, x + i);                           \
+          a0 = _mm512_fmadd_ps (LOAD16 (r0 + i, m), xv, a0);                      \
+          a1 = _mm512_fmadd_ps (LOAD16 (r1 + i, m), xv, a1);                      \
+          a2 = _mm512_fmadd_ps (LOAD16 (r2 + i, m), xv, a2);                      \
+          a3 = _mm512_fmadd_ps (LOAD16 (r3 + i, m), xv, a3);                      \
+        }                                                                         \
+      y[j] = _mm512_reduce_add_ps (a0) + (b != NULL ? b[j] : 0.0f);               \
+      y[j + 1] = _mm512_reduce_add_ps (a1) + (b != NULL ? b[j + 1] : 0.0f);       \
+      y[j + 2] = _mm512_reduce_add_ps (a2) + (b != NULL ? b[j + 2] : 0.0f);       \
+      y[j + 3] = _mm512_reduce_add_ps (a3) + (b != NULL ? b[j + 3] : 0.0f);       \
+    }                                                                             \
+  for (; j < j1; j++)                                                             \
+    {                                                                             \
+      const T *r = w + (gsize) j * in;                                            \
+      __m512 a = _mm512_setzero_ps ();                                            \
+      for (int i = 0; i < in; i += 16)                                            \
+        {                                                                         \
+          __mmask16 m = tail_mask (in - i);                                       \
+          a = _mm512_fmadd_ps (LOAD16 (r + i, m), _mm512_maskz_loadu_ps (m, x + i), a);\
+        }                                                                         \
+      y[j] = _mm512_reduce_add_ps (a) + (b != NULL ? b[j] : 0.0f);                \
+    }                                                                             \
+}
+
+#ifndef ROWS512
+#define ROWS512 8
+#endif
+ROWS512_KERNEL (rows_f32_avx512, float, load16_f32, ROWS512)
+ROWS512_KERNEL (rows_f16_avx512, guint16, load16_f16, ROWS512)
+ROWS512_KERNEL (rows_bf16_avx512, guint16, load16_bf16, ROWS512)
+OUT_IN512_KERNEL (out_in_f32_avx512, float, load16_f32)
+OUT_IN512_KERNEL (out_in_f16_avx512, guint16, load16_f16)
+OUT_IN512_KERNEL (out_in_bf16_avx512, guint16, load16_bf16)
 #endif
 
 /* ------------------------------------------------------------ threads */
@@ -483,6 +663,12 @@ run_columns (LsMatvec *self, KernelFn fn, float *y, const float *x, const void *
 LsMatvec *
 ls_matvec_new (int n_threads)
 {
+  return ls_matvec_new_for_path (n_threads, ls_cpu_get_path ());
+}
+
+LsMatvec *
+ls_matvec_new_for_path (int n_threads, LsCpuPath path)
+{
   LsMatvec *self = g_new0 (LsMatvec, 1);
 
   if (n_threads <= 0)
@@ -491,24 +677,42 @@ ls_matvec_new (int n_threads)
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
 
-  self->kernels = "portable";
-  self->rows_f32 = rows_f32_portable;
-  self->rows_f16 = rows_f16_portable;
-  self->out_in_f32 = out_in_f32_portable;
-  self->out_in_f16 = out_in_f16_portable;
-#ifdef HAVE_X86_KERNELS
-  LsCpuFeatures f = ls_cpu_detect_features ();
-  /* LEAFSCOPE_MATVEC_PORTABLE: lets the tests run the portable loops too. */
-  if ((f & (LS_CPU_AVX2 | LS_CPU_FMA | LS_CPU_F16C)) == (LS_CPU_AVX2 | LS_CPU_FMA | LS_CPU_F16C)
-      && g_getenv ("LEAFSCOPE_MATVEC_PORTABLE") == NULL)
+  /* Never more than the CPU runs. */
+  path = MIN (path, ls_cpu_best_path (ls_cpu_get_features ()));
+#ifndef HAVE_X86_KERNELS
+  path = LS_CPU_PATH_PORTABLE;
+#endif
+  self->path = path;
+  switch (path)
     {
-      self->kernels = "avx2+fma+f16c";
+#ifdef HAVE_X86_KERNELS
+    case LS_CPU_PATH_AVX512:
+      self->rows_f32 = rows_f32_avx512;
+      self->rows_f16 = rows_f16_avx512;
+      self->rows_bf16 = rows_bf16_avx512;
+      self->out_in_f32 = out_in_f32_avx512;
+      self->out_in_f16 = out_in_f16_avx512;
+      self->out_in_bf16 = out_in_bf16_avx512;
+      break;
+    case LS_CPU_PATH_AVX2:
       self->rows_f32 = rows_f32_avx2;
       self->rows_f16 = rows_f16_avx2;
+      self->rows_bf16 = rows_bf16_avx2;
       self->out_in_f32 = out_in_f32_avx2;
       self->out_in_f16 = out_in_f16_avx2;
-    }
+      self->out_in_bf16 = out_in_bf16_avx2;
+      break;
 #endif
+    default:
+      self->path = LS_CPU_PATH_PORTABLE;
+      self->rows_f32 = rows_f32_portable;
+      self->rows_f16 = rows_f16_portable;
+      self->rows_bf16 = rows_bf16_portable;
+      self->out_in_f32 = out_in_f32_portable;
+      self->out_in_f16 = out_in_f16_portable;
+      self->out_in_bf16 = out_in_bf16_portable;
+      break;
+    }
 
   self->used = g_new0 (_Atomic int, self->n_threads);
   self->threads = g_new0 (GThread *, MAX (self->n_threads - 1, 1));
@@ -530,15 +734,22 @@ ls_matvec_get_n_threads (LsMatvec *self)
 const char *
 ls_matvec_get_kernels (LsMatvec *self)
 {
-  return self->kernels;
+  return ls_cpu_path_name (self->path);
+}
+
+LsCpuPath
+ls_matvec_get_path (LsMatvec *self)
+{
+  return self->path;
 }
 
 void
 ls_matvec_in_out (LsMatvec *self, float *y, const float *x, const void *w, LsDtype dtype,
                   const float *b, int in, int out)
 {
-  g_return_if_fail (dtype == LS_DTYPE_F32 || dtype == LS_DTYPE_F16);
-  run_rows (self, dtype == LS_DTYPE_F16 ? self->rows_f16 : self->rows_f32,
+  g_return_if_fail (dtype == LS_DTYPE_F32 || dtype == LS_DTYPE_F16 || dtype == LS_DTYPE_BF16);
+  run_rows (self, dtype == LS_DTYPE_F16 ? self->rows_f16
+                  : dtype == LS_DTYPE_BF16 ? self->rows_bf16 : self->rows_f32,
             y, x, w, b, in, out);
 }
 
@@ -546,8 +757,9 @@ void
 ls_matvec_out_in (LsMatvec *self, float *y, const float *x, const void *w, LsDtype dtype,
                   const float *b, int in, int out)
 {
-  g_return_if_fail (dtype == LS_DTYPE_F32 || dtype == LS_DTYPE_F16);
-  run_columns (self, dtype == LS_DTYPE_F16 ? self->out_in_f16 : self->out_in_f32,
+  g_return_if_fail (dtype == LS_DTYPE_F32 || dtype == LS_DTYPE_F16 || dtype == LS_DTYPE_BF16);
+  run_columns (self, dtype == LS_DTYPE_F16 ? self->out_in_f16
+                     : dtype == LS_DTYPE_BF16 ? self->out_in_bf16 : self->out_in_f32,
                y, x, w, b, in, out, 4);
 }
 
