@@ -100,8 +100,10 @@ cmd_info (Bench *b)
 {
   g_autofree char *text = ls_cpu_describe ();
   g_autofree char *esc = g_strescape (text, NULL);
-  printf ("{\"ok\": true, \"blas_core\": \"%s\", \"threads\": %d, \"describe\": \"%s\"}\n",
-          ls_cpu_get_blas_core (), ls_cpu_get_blas_threads (), esc);
+  printf ("{\"ok\": true, \"blas_core\": \"%s\", \"threads\": %d, \"path\": \"%s\", "
+          "\"best_path\": \"%s\", \"describe\": \"%s\"}\n",
+          ls_cpu_get_blas_core (), ls_cpu_get_blas_threads (), ls_cpu_path_name (ls_cpu_get_path ()),
+          ls_cpu_path_name (ls_cpu_best_path (ls_cpu_get_features ())), esc);
 }
 
 static void
