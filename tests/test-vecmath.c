@@ -175,6 +175,19 @@ test_layernorm (gconstpointer data)
     }
 }
 
+/* Every 16-bit pattern, from byte 1 on (unaligned). */
+static guint8 *
+every_half (void)
+{
+  guint8 *raw = g_malloc (65536 * 2 + 1);
+  for (guint32 h = 0; h < 65536; h++)
+    {
+      guint16 v = (guint16) h;
+      memcpy (raw + 1 + 2 * h, &v, 2);
+    }
+  return raw;
+}
+
 static void
 test_f16 (gconstpointer data)
 {
@@ -182,13 +195,8 @@ test_f16 (gconstpointer data)
   if (k == NULL)
     return;
   /* Every half value, at an odd byte offset, against the scalar reference. */
-  guint8 *raw = g_malloc (65536 * 2 + 1);
+  guint8 *raw = every_half ();
   float *out = g_new (float, 65536);
-  for (guint32 h = 0; h < 65536; h++)
-    {
-      guint16 v = (guint16) h;
-      memcpy (raw + 1 + 2 * h, &v, 2);
-    }
   k->f16_to_f32 (out, raw + 1, 65536);
   for (guint32 h = 0; h < 65536; h++)
     {
@@ -209,13 +217,8 @@ test_bf16 (gconstpointer data)
   if (k == NULL)
     return;
   /* Every bfloat16 value, at an odd byte offset: the high half of a float. */
-  guint8 *raw = g_malloc (65536 * 2 + 1);
+  guint8 *raw = every_half ();
   float *out = g_new (float, 65536);
-  for (guint32 h = 0; h < 65536; h++)
-    {
-      guint16 v = (guint16) h;
-      memcpy (raw + 1 + 2 * h, &v, 2);
-    }
   k->bf16_to_f32 (out, raw + 1, 65536);
   for (guint32 h = 0; h < 65536; h++)
     {
