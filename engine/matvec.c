@@ -352,19 +352,21 @@ OUT_IN_KERNEL (out_in_bf16_avx2, guint16, load8_bf16, bf16_scalar)
 X512_TARGET static inline __m512
 load16_f32 (const float *p, __mmask16 k)
 {
-  return _mm512_maskz_loadu_ps (k, p);
+  return k == 0xffff ? _mm512_loadu_ps (p) : _mm512_maskz_loadu_ps (k, p);
 }
 
 X512_TARGET static inline __m512
 load16_f16 (const guint16 *p, __mmask16 k)
 {
-  return _mm512_cvtph_ps (_mm256_maskz_loadu_epi16 (k, p));
+  return _mm512_cvtph_ps (k == 0xffff ? _mm256_loadu_si256 ((const __m256i *) p)
+                                      : _mm256_maskz_loadu_epi16 (k, p));
 }
 
 X512_TARGET static inline __m512
 load16_bf16 (const guint16 *p, __mmask16 k)
 {
-  __m512i v = _mm512_cvtepu16_epi32 (_mm256_maskz_loadu_epi16 (k, p));
+  __m512i v = _mm512_cvtepu16_epi32 (k == 0xffff ? _mm256_loadu_si256 ((const __m256i *) p)
+                                                 : _mm256_maskz_loadu_epi16 (k, p));
   return _mm512_castsi512_ps (_mm512_slli_epi32 (v, 16));
 }
 
@@ -374,14 +376,32 @@ tail_mask (int n)
   return n >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << n) - 1);
 }
 
+/* ROWS rows of W times x added to 16 elements of acc at @j, the loads masked
+ * by @m (all ones but at a row's tail; the compiler folds unmasked loads
+ * into the conversions). */
+#define ROWS512_STEP(T, LOAD16, ROWS, m)                                          \
+  do {                                                                            \
+      __m512 a = _mm512_maskz_loadu_ps (m, acc + j);                              \
+      __m512 c = _mm512_mul_ps (xv[1], LOAD16 (r + out + j, m));                  \
+      for (int k = 0; k < ROWS; k += 2)                                           \
+        {                                                                         \
+          a = _mm512_fmadd_ps (xv[k], LOAD16 (r + k * (gsize) out + j, m), a);    \
+          if (k + 3 < ROWS)                                                       \
+            c = _mm512_fmadd_ps (xv[k + 3],                                       \
+                                 LOAD16 (r + (k + 3) * (gsize) out + j, m), c);   \
+        }                                                                         \
+      _mm512_mask_storeu_ps (acc + j, m, _mm512_add_ps (a, c));                   \
+  } while (0)
+
 /* acc[0:out] += x[i0:i1] . W[i0:i1, :], ROWS rows of W at a time over the
  * whole width (ROWS sequential streams in flight per core), the last < ROWS
- * rows one at a time; tails of a row through masks. */
+ * rows one at a time; the tail of a row through a mask. */
 #define ROWS512_KERNEL(NAME, T, LOAD16, ROWS)                                     \
 X512_TARGET static void                                                           \
 NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)        \
 {                                                                                 \
   const T *w = wv;                                                                \
+  const __mmask16 all = 0xffff, tail = tail_mask (out % 16);                      \
   int i = i0;                                                                     \
   for (; i + ROWS <= i1; i += ROWS)                                               \
     {                                                                             \
@@ -389,20 +409,11 @@ NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)      
       __m512 xv[ROWS];                                                            \
       for (int k = 0; k < ROWS; k++)                                              \
         xv[k] = _mm512_set1_ps (x[i + k]);                                        \
-      for (int j = 0; j < out; j += 16)                                           \
-        {                                                                         \
-          __mmask16 m = tail_mask (out - j);                                      \
-          __m512 a = _mm512_maskz_loadu_ps (m, acc + j);                          \
-          __m512 c = _mm512_mul_ps (xv[1], LOAD16 (r + out + j, m));              \
-          for (int k = 0; k < ROWS; k += 2)                                       \
-            {                                                                     \
-              a = _mm512_fmadd_ps (xv[k], LOAD16 (r + k * (gsize) out + j, m), a);\
-              if (k + 3 < ROWS)                                                   \
-                c = _mm512_fmadd_ps (xv[k + 3],                                   \
-                                     LOAD16 (r + (k + 3) * (gsize) out + j, m), c);\
-            }                                                                     \
-          _mm512_mask_storeu_ps (acc + j, m, _mm512_add_ps (a, c));               \
-        }                                                                         \
+      int j = 0;                                                                  \
+      for (; j + 16 <= out; j += 16)                                              \
+        ROWS512_STEP (T, LOAD16, ROWS, all);                                      \
+      if (j < out)                                                                \
+        ROWS512_STEP (T, LOAD16, ROWS, tail);                                     \
     }                                                                             \
   for (; i < i1; i++)                                                             \
     {                                                                             \
@@ -418,6 +429,16 @@ NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)      
     }                                                                             \
 }
 
+/* Four rows of W dotted with x[i:i+16] (loads masked by @m) into a0..a3. */
+#define OUT_IN512_STEP(LOAD16, m)                                                 \
+  do {                                                                            \
+      __m512 xv = load16_f32 (x + i, m);                                          \
+      a0 = _mm512_fmadd_ps (LOAD16 (r0 + i, m), xv, a0);                          \
+      a1 = _mm512_fmadd_ps (LOAD16 (r1 + i, m), xv, a1);                          \
+      a2 = _mm512_fmadd_ps (LOAD16 (r2 + i, m), xv, a2);                          \
+      a3 = _mm512_fmadd_ps (LOAD16 (r3 + i, m), xv, a3);                          \
+  } while (0)
+
 /* y[j0:j1] = W[j0:j1, :] . x + b, four rows at a time sharing each load of x. */
 #define OUT_IN512_KERNEL(NAME, T, LOAD16)                                         \
 X512_TARGET static void                                                           \
@@ -425,21 +446,18 @@ NAME (float *y, const float *x, const void *wv, const float *b,                 
       int in, int out, int j0, int j1)                                            \
 {                                                                                 \
   const T *w = wv;                                                                \
+  const __mmask16 all = 0xffff, tail = tail_mask (in % 16);                       \
   int j = j0;                                                                     \
   for (; j + 4 <= j1; j += 4)                                                     \
     {                                                                             \
       const T *r0 = w + (gsize) j * in, *r1 = r0 + in, *r2 = r1 + in,             \
               *r3 = r2 + in;                                                      \
       __m512 a0 = _mm512_setzero_ps (), a1 = a0, a2 = a0, a3 = a0;                \
-      for (int i = 0; i < in; i += 16)                                            \
-        {                                                                         \
-          __mmask16 m = tail_mask (in - i);                                       \
-          __m512 xv = _mm512_maskz_loadu_ps (m, x + i);                           \
-          a0 = _mm512_fmadd_ps (LOAD16 (r0 + i, m), xv, a0);                      \
-          a1 = _mm512_fmadd_ps (LOAD16 (r1 + i, m), xv, a1);                      \
-          a2 = _mm512_fmadd_ps (LOAD16 (r2 + i, m), xv, a2);                      \
-          a3 = _mm512_fmadd_ps (LOAD16 (r3 + i, m), xv, a3);                      \
-        }                                                                         \
+      int i = 0;                                                                  \
+      for (; i + 16 <= in; i += 16)                                               \
+        OUT_IN512_STEP (LOAD16, all);                                             \
+      if (i < in)                                                                 \
+        OUT_IN512_STEP (LOAD16, tail);                                            \
       y[j] = _mm512_reduce_add_ps (a0) + (b != NULL ? b[j] : 0.0f);               \
       y[j + 1] = _mm512_reduce_add_ps (a1) + (b != NULL ? b[j + 1] : 0.0f);       \
       y[j + 2] = _mm512_reduce_add_ps (a2) + (b != NULL ? b[j + 2] : 0.0f);       \
@@ -452,7 +470,7 @@ NAME (float *y, const float *x, const void *wv, const float *b,                 
       for (int i = 0; i < in; i += 16)                                            \
         {                                                                         \
           __mmask16 m = tail_mask (in - i);                                       \
-          a = _mm512_fmadd_ps (LOAD16 (r + i, m), _mm512_maskz_loadu_ps (m, x + i), a);\
+          a = _mm512_fmadd_ps (LOAD16 (r + i, m), load16_f32 (x + i, m), a);      \
         }                                                                         \
       y[j] = _mm512_reduce_add_ps (a) + (b != NULL ? b[j] : 0.0f);                \
     }                                                                             \
