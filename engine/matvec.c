@@ -376,6 +376,15 @@ tail_mask (int n)
   return n >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << n) - 1);
 }
 
+/* A cache line @rows rows further on: the same place in the next block of
+ * rows.  GPT-2's rows are short (1.5-6 KB), too short for the hardware
+ * prefetchers to ramp up on each of the eight streams of a block before it
+ * ends; asking for the next block's lines now measured 20-50 % more GB/s
+ * (GPT-2 124M F16 shapes, one thread, alternating runs on a loaded
+ * 2-core Xeon).  Past the last row it only asks for lines never used. */
+#define PREFETCH_AHEAD(p, rows, stride) \
+  _mm_prefetch ((const char *) ((p) + (rows) * (gsize) (stride)), _MM_HINT_T0)
+
 /* ROWS rows of W times x added to 16 elements of acc at @j, the loads masked
  * by @m (all ones but at a row's tail; the compiler folds unmasked loads
  * into the conversions). */
@@ -385,6 +394,8 @@ tail_mask (int n)
       __m512 c = _mm512_mul_ps (xv[1], LOAD16 (r + out + j, m));                  \
       for (int k = 0; k < ROWS; k += 2)                                           \
         {                                                                         \
+          PREFETCH_AHEAD (r + k * (gsize) out + j, ROWS, out);                    \
+          PREFETCH_AHEAD (r + (k + 1) * (gsize) out + j, ROWS, out);              \
           a = _mm512_fmadd_ps (xv[k], LOAD16 (r + k * (gsize) out + j, m), a);    \
           if (k + 3 < ROWS)                                                       \
             c = _mm512_fmadd_ps (xv[k + 3],                                       \
@@ -433,6 +444,10 @@ NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)      
 #define OUT_IN512_STEP(LOAD16, m)                                                 \
   do {                                                                            \
       __m512 xv = load16_f32 (x + i, m);                                          \
+      PREFETCH_AHEAD (r0 + i, 4, in);                                             \
+      PREFETCH_AHEAD (r1 + i, 4, in);                                             \
+      PREFETCH_AHEAD (r2 + i, 4, in);                                             \
+      PREFETCH_AHEAD (r3 + i, 4, in);                                             \
       a0 = _mm512_fmadd_ps (LOAD16 (r0 + i, m), xv, a0);                          \
       a1 = _mm512_fmadd_ps (LOAD16 (r1 + i, m), xv, a1);                          \
       a2 = _mm512_fmadd_ps (LOAD16 (r2 + i, m), xv, a2);                          \
