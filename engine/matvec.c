@@ -388,14 +388,17 @@ tail_mask (int n)
 /* ROWS rows of W times x added to 16 elements of acc at @j, the loads masked
  * by @m (all ones but at a row's tail; the compiler folds unmasked loads
  * into the conversions). */
-#define ROWS512_STEP(T, LOAD16, ROWS, m)                                          \
+#define ROWS512_STEP(T, LOAD16, ROWS, PF, m)                                      \
   do {                                                                            \
       __m512 a = _mm512_maskz_loadu_ps (m, acc + j);                              \
       __m512 c = _mm512_mul_ps (xv[1], LOAD16 (r + out + j, m));                  \
       for (int k = 0; k < ROWS; k += 2)                                           \
         {                                                                         \
-          PREFETCH_AHEAD (r + k * (gsize) out + j, ROWS, out);                    \
-          PREFETCH_AHEAD (r + (k + 1) * (gsize) out + j, ROWS, out);              \
+          if (PF)                                                                 \
+            {                                                                     \
+              PREFETCH_AHEAD (r + k * (gsize) out + j, ROWS, out);                \
+              PREFETCH_AHEAD (r + (k + 1) * (gsize) out + j, ROWS, out);          \
+            }                                                                     \
           a = _mm512_fmadd_ps (xv[k], LOAD16 (r + k * (gsize) out + j, m), a);    \
           if (k + 3 < ROWS)                                                       \
             c = _mm512_fmadd_ps (xv[k + 3],                                       \
@@ -407,7 +410,7 @@ tail_mask (int n)
 /* acc[0:out] += x[i0:i1] . W[i0:i1, :], ROWS rows of W at a time over the
  * whole width (ROWS sequential streams in flight per core), the last < ROWS
  * rows one at a time; the tail of a row through a mask. */
-#define ROWS512_KERNEL(NAME, T, LOAD16, ROWS)                                     \
+#define ROWS512_KERNEL(NAME, T, LOAD16, ROWS, PF)                                 \
 X512_TARGET static void                                                           \
 NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)        \
 {                                                                                 \
@@ -422,9 +425,9 @@ NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)      
         xv[k] = _mm512_set1_ps (x[i + k]);                                        \
       int j = 0;                                                                  \
       for (; j + 16 <= out; j += 16)                                              \
-        ROWS512_STEP (T, LOAD16, ROWS, all);                                      \
+        ROWS512_STEP (T, LOAD16, ROWS, PF, all);                                  \
       if (j < out)                                                                \
-        ROWS512_STEP (T, LOAD16, ROWS, tail);                                     \
+        ROWS512_STEP (T, LOAD16, ROWS, PF, tail);                                 \
     }                                                                             \
   for (; i < i1; i++)                                                             \
     {                                                                             \
@@ -441,13 +444,16 @@ NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)      
 }
 
 /* Four rows of W dotted with x[i:i+16] (loads masked by @m) into a0..a3. */
-#define OUT_IN512_STEP(LOAD16, m)                                                 \
+#define OUT_IN512_STEP(LOAD16, PF, m)                                             \
   do {                                                                            \
       __m512 xv = load16_f32 (x + i, m);                                          \
-      PREFETCH_AHEAD (r0 + i, 4, in);                                             \
-      PREFETCH_AHEAD (r1 + i, 4, in);                                             \
-      PREFETCH_AHEAD (r2 + i, 4, in);                                             \
-      PREFETCH_AHEAD (r3 + i, 4, in);                                             \
+      if (PF)                                                                     \
+        {                                                                         \
+          PREFETCH_AHEAD (r0 + i, 4, in);                                         \
+          PREFETCH_AHEAD (r1 + i, 4, in);                                         \
+          PREFETCH_AHEAD (r2 + i, 4, in);                                         \
+          PREFETCH_AHEAD (r3 + i, 4, in);                                         \
+        }                                                                         \
       a0 = _mm512_fmadd_ps (LOAD16 (r0 + i, m), xv, a0);                          \
       a1 = _mm512_fmadd_ps (LOAD16 (r1 + i, m), xv, a1);                          \
       a2 = _mm512_fmadd_ps (LOAD16 (r2 + i, m), xv, a2);                          \
@@ -455,7 +461,7 @@ NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)      
   } while (0)
 
 /* y[j0:j1] = W[j0:j1, :] . x + b, four rows at a time sharing each load of x. */
-#define OUT_IN512_KERNEL(NAME, T, LOAD16)                                         \
+#define OUT_IN512_KERNEL(NAME, T, LOAD16, PF)                                     \
 X512_TARGET static void                                                           \
 NAME (float *y, const float *x, const void *wv, const float *b,                   \
       int in, int out, int j0, int j1)                                            \
@@ -470,9 +476,9 @@ NAME (float *y, const float *x, const void *wv, const float *b,                 
       __m512 a0 = _mm512_setzero_ps (), a1 = a0, a2 = a0, a3 = a0;                \
       int i = 0;                                                                  \
       for (; i + 16 <= in; i += 16)                                               \
-        OUT_IN512_STEP (LOAD16, all);                                             \
+        OUT_IN512_STEP (LOAD16, PF, all);                                         \
       if (i < in)                                                                 \
-        OUT_IN512_STEP (LOAD16, tail);                                            \
+        OUT_IN512_STEP (LOAD16, PF, tail);                                        \
       y[j] = _mm512_reduce_add_ps (a0) + (b != NULL ? b[j] : 0.0f);               \
       y[j + 1] = _mm512_reduce_add_ps (a1) + (b != NULL ? b[j + 1] : 0.0f);       \
       y[j + 2] = _mm512_reduce_add_ps (a2) + (b != NULL ? b[j + 2] : 0.0f);       \
@@ -494,12 +500,14 @@ NAME (float *y, const float *x, const void *wv, const float *b,                 
 #ifndef ROWS512
 #define ROWS512 8
 #endif
-ROWS512_KERNEL (rows_f32_avx512, float, load16_f32, ROWS512)
-ROWS512_KERNEL (rows_f16_avx512, guint16, load16_f16, ROWS512)
-ROWS512_KERNEL (rows_bf16_avx512, guint16, load16_bf16, ROWS512)
-OUT_IN512_KERNEL (out_in_f32_avx512, float, load16_f32)
-OUT_IN512_KERNEL (out_in_f16_avx512, guint16, load16_f16)
-OUT_IN512_KERNEL (out_in_bf16_avx512, guint16, load16_bf16)
+/* F32 rows are twice as long: the prefetch measured no gain there (103-120
+ * against 102-112 ms per token's products, alternating). */
+ROWS512_KERNEL (rows_f32_avx512, float, load16_f32, ROWS512, 0)
+ROWS512_KERNEL (rows_f16_avx512, guint16, load16_f16, ROWS512, 1)
+ROWS512_KERNEL (rows_bf16_avx512, guint16, load16_bf16, ROWS512, 1)
+OUT_IN512_KERNEL (out_in_f32_avx512, float, load16_f32, 0)
+OUT_IN512_KERNEL (out_in_f16_avx512, guint16, load16_f16, 1)
+OUT_IN512_KERNEL (out_in_bf16_avx512, guint16, load16_bf16, 1)
 #endif
 
 /* ------------------------------------------------------------ threads */
