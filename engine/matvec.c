@@ -303,42 +303,49 @@ ROWS_KERNEL (rows4_f16_avx2, guint16, load8_f16, f16_scalar)
  * more cache misses in flight per core than four (measured on GPT-2 124M
  * shapes, 2 threads: F16 11.9 against 13.2 ms, F32 16.9 against 18.5 ms per
  * token's products, means of four alternating runs). */
-#define ROWS8_KERNEL(NAME, T, LOAD8, SCALAR, REST)                                \
+#define ROWS8_KERNEL(NAME, T, LOAD8, SCALAR, REST, STREAMS)                       \
 X86_TARGET static void                                                            \
 NAME (float *acc, const float *x, const void *wv, int out, int i0, int i1)        \
 {                                                                                 \
   const T *w = wv;                                                                \
-  int i = i0;                                                                     \
-  for (; i + 8 <= i1; i += 8)                                                     \
+  /* STREAMS: eight long streams, as ROWS512_KERNEL explains. */                  \
+  const int steps = (i1 - i0) / 8;                                                \
+  const int apart = STREAMS ? steps : 1;                                          \
+  const gsize rs = (gsize) apart * out;                                           \
+  for (int t = 0; t < steps; t++)                                                 \
     {                                                                             \
-      const T *r0 = w + (gsize) i * out;                                          \
+      int first = STREAMS ? i0 + t : i0 + t * 8;                                  \
+      const T *r0 = w + (gsize) first * out;                                      \
       __m256 xv[8];                                                               \
       for (int k = 0; k < 8; k++)                                                 \
-        xv[k] = _mm256_set1_ps (x[i + k]);                                        \
+        xv[k] = _mm256_set1_ps (x[first + k * apart]);                            \
       int j = 0;                                                                  \
       for (; j + 8 <= out; j += 8)                                                \
         {                                                                         \
+          if (STREAMS)                                                            \
+            for (int k = 0; k < 8; k++)                                           \
+              _mm_prefetch ((const char *) (r0 + k * rs + out + j), _MM_HINT_T0); \
           __m256 a = _mm256_loadu_ps (acc + j);                                   \
-          __m256 c = _mm256_mul_ps (xv[1], LOAD8 (r0 + out + j));                 \
+          __m256 c = _mm256_mul_ps (xv[1], LOAD8 (r0 + rs + j));                  \
           a = _mm256_fmadd_ps (xv[0], LOAD8 (r0 + j), a);                         \
-          c = _mm256_fmadd_ps (xv[3], LOAD8 (r0 + 3 * (gsize) out + j), c);       \
-          a = _mm256_fmadd_ps (xv[2], LOAD8 (r0 + 2 * (gsize) out + j), a);       \
-          c = _mm256_fmadd_ps (xv[5], LOAD8 (r0 + 5 * (gsize) out + j), c);       \
-          a = _mm256_fmadd_ps (xv[4], LOAD8 (r0 + 4 * (gsize) out + j), a);       \
-          c = _mm256_fmadd_ps (xv[7], LOAD8 (r0 + 7 * (gsize) out + j), c);       \
-          a = _mm256_fmadd_ps (xv[6], LOAD8 (r0 + 6 * (gsize) out + j), a);       \
+          c = _mm256_fmadd_ps (xv[3], LOAD8 (r0 + 3 * rs + j), c);                \
+          a = _mm256_fmadd_ps (xv[2], LOAD8 (r0 + 2 * rs + j), a);                \
+          c = _mm256_fmadd_ps (xv[5], LOAD8 (r0 + 5 * rs + j), c);                \
+          a = _mm256_fmadd_ps (xv[4], LOAD8 (r0 + 4 * rs + j), a);                \
+          c = _mm256_fmadd_ps (xv[7], LOAD8 (r0 + 7 * rs + j), c);                \
+          a = _mm256_fmadd_ps (xv[6], LOAD8 (r0 + 6 * rs + j), a);                \
           _mm256_storeu_ps (acc + j, _mm256_add_ps (a, c));                       \
         }                                                                         \
       for (; j < out; j++)                                                        \
         for (int k = 0; k < 8; k++)                                               \
-          acc[j] += x[i + k] * SCALAR (r0 + k * (gsize) out + j);                 \
+          acc[j] += x[first + k * apart] * SCALAR (r0 + k * rs + j);              \
     }                                                                             \
-  REST (acc, x, wv, out, i, i1);                                                  \
+  REST (acc, x, wv, out, i0 + steps * 8, i1);                                     \
 }
-ROWS8_KERNEL (rows_f32_avx2, float, load8_f32, F32_SCALAR, rows4_f32_avx2)
-ROWS8_KERNEL (rows_f16_avx2, guint16, load8_f16, f16_scalar, rows4_f16_avx2)
+ROWS8_KERNEL (rows_f32_avx2, float, load8_f32, F32_SCALAR, rows4_f32_avx2, 0)
+ROWS8_KERNEL (rows_f16_avx2, guint16, load8_f16, f16_scalar, rows4_f16_avx2, 1)
 ROWS_KERNEL (rows4_bf16_avx2, guint16, load8_bf16, bf16_scalar)
-ROWS8_KERNEL (rows_bf16_avx2, guint16, load8_bf16, bf16_scalar, rows4_bf16_avx2)
+ROWS8_KERNEL (rows_bf16_avx2, guint16, load8_bf16, bf16_scalar, rows4_bf16_avx2, 1)
 OUT_IN_KERNEL (out_in_f32_avx2, float, load8_f32, F32_SCALAR)
 OUT_IN_KERNEL (out_in_f16_avx2, guint16, load8_f16, f16_scalar)
 OUT_IN_KERNEL (out_in_bf16_avx2, guint16, load8_bf16, bf16_scalar)
