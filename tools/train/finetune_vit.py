@@ -23,8 +23,9 @@ AdamW (weight decay 0.05), lr --lr with --warmup steps then cosine decay to 0
 over --minutes, batch --batch, label smoothing 0.1, gradient clipping 1.0.
 Every --eval-minutes: validation accuracy and the cheap shortcut tests
 (shortcuts.Validation.cheap: hand, blur, background swap), one JSON line in
-OUT/log.jsonl and the weights in OUT/step-N.pt; --select picks one (see
-select()) and exports it as an HF folder.
+OUT/log.jsonl and the weights in OUT/step-N.pt; --average STEPS logs a
+weight average of some of them; --select picks one (see select()) and
+exports it as an HF folder (OUT/leaf-vit).
 """
 import argparse
 import json
@@ -40,7 +41,6 @@ from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import leafmask  # noqa: E402
 import shortcuts  # noqa: E402
 import train_vit  # noqa: E402
 
@@ -56,22 +56,15 @@ def build_cache(data, path):
         return torch.from_numpy(z["x"]), torch.from_numpy(z["y"]), torch.from_numpy(z["m"]), torch.from_numpy(z["p"])
     xs, ys, ms, ps = [], [], [], []
     t = time.time()
-    for li, label in enumerate(LABELS):
-        d = os.path.join(data, "train", label)
-        for n in sorted(os.listdir(d)):
-            if not n.lower().endswith((".jpg", ".jpeg", ".png")):
-                continue
-            im = Image.open(os.path.join(d, n)).convert("RGB")
-            m, _ = leafmask.leaf_mask(np.asarray(im))
-            if m.shape != (PRE, PRE):
-                m = shortcuts.mask_to(m, PRE) if m.shape[0] == m.shape[1] else \
-                    np.asarray(Image.fromarray(m.astype(np.uint8) * 255).resize((PRE, PRE), Image.NEAREST)) > 127
-            x = np.asarray(im.resize((PRE, PRE), Image.BILINEAR)).copy()
-            plate = shortcuts.fill_background(torch.from_numpy(x).permute(2, 0, 1).float() / 255.0, m)
-            xs.append(x.transpose(2, 0, 1))
-            ys.append(li)
-            ms.append(m)
-            ps.append((plate * 255).round().clamp(0, 255).byte().numpy())
+    for li, _, im, m in shortcuts.photos(data, "train"):
+        if m.shape != (PRE, PRE):
+            m = shortcuts.mask_to(m, PRE)
+        x = np.asarray(im.resize((PRE, PRE), Image.BILINEAR)).copy()
+        plate = shortcuts.fill_background(torch.from_numpy(x).permute(2, 0, 1).float() / 255.0, m)
+        xs.append(x.transpose(2, 0, 1))
+        ys.append(li)
+        ms.append(m)
+        ps.append((plate * 255).round().clamp(0, 255).byte().numpy())
     x, y, m, p = np.stack(xs), np.array(ys), np.stack(ms), np.stack(ps)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     np.savez(path, x=x, y=y, m=m, p=p)
@@ -190,6 +183,8 @@ def main():
     ap.add_argument("--max-steps", type=int, default=0, help="smoke runs")
     ap.add_argument("--select", action="store_true", help="only pick a checkpoint from OUT/log.jsonl and export it")
     ap.add_argument("--min-accuracy", type=float, default=125 / 133)
+    ap.add_argument("--average", metavar="STEPS", help="comma-separated logged steps: average their weights, "
+                    "evaluate, log as OUT/avg-STEPS.pt")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
@@ -204,9 +199,24 @@ def main():
             return 1
         print("selected step %d: %s" % (r["step"], json.dumps(r)))
         model = train_vit.ViTForImageClassification(cfg)
-        model.load_state_dict(torch.load(os.path.join(a.out, "step-%d.pt" % r["step"])))
+        model.load_state_dict(torch.load(os.path.join(a.out, r.get("ckpt", "step-%d.pt" % r["step"]))))
         train_vit.export(model, cfg, os.path.join(a.out, "leaf-vit"))
         print("exported to", os.path.join(a.out, "leaf-vit"))
+        return 0
+
+    if a.average:
+        # weight average of logged checkpoints, evaluated and logged like them
+        steps = [int(t) for t in a.average.split(",")]
+        sds = [torch.load(os.path.join(a.out, "step-%d.pt" % s)) for s in steps]
+        model = train_vit.ViTForImageClassification(cfg)
+        model.load_state_dict({k: sum(sd[k] for sd in sds) / len(sds) for k in sds[0]})
+        name = "avg-" + "-".join(map(str, steps)) + ".pt"
+        torch.save(model.state_dict(), os.path.join(a.out, name))
+        r = shortcuts.Validation(a.data).cheap(model)
+        r.update({"step": max(steps), "ckpt": name, "average_of": steps})
+        with open(log_path, "a") as f:
+            f.write(json.dumps(r) + "\n")
+        print(json.dumps(r))
         return 0
 
     torch.manual_seed(a.seed)
@@ -222,7 +232,7 @@ def main():
     def evaluate(step, epoch, loss):
         r = val.cheap(model)
         r.update({"step": step, "epoch": round(epoch, 2), "minutes": round((time.time() - start) / 60, 2),
-                  "train_loss": loss})
+                  "train_loss": loss, "ckpt": "step-%d.pt" % step})
         torch.save(model.state_dict(), os.path.join(a.out, "step-%d.pt" % step))
         with open(log_path, "a") as f:
             f.write(json.dumps(r) + "\n")

@@ -110,20 +110,27 @@ def fill_background(img, leaf, sigma=12.0, grow=3):
     return out
 
 
-def load_validation(data):
-    """-> x uint8 (N, 3, 224, 224), y (N,), masks bool (N, 256, 256), names."""
-    xs, ys, ms, names = [], [], [], []
+def photos(data, split):
+    """Yields (label index, name, RGB PIL image, leaf mask at the engine's
+    working size) for every photo of a Beans split, classes in LABELS order."""
+    assert split in ("train", "validation"), "only the train and validation splits are used"
     for li, label in enumerate(LABELS):
-        d = os.path.join(data, "validation", label)
+        d = os.path.join(data, split, label)
         for n in sorted(os.listdir(d)):
             if not n.lower().endswith((".jpg", ".jpeg", ".png")):
                 continue
             im = Image.open(os.path.join(d, n)).convert("RGB")
-            m, _ = leafmask.leaf_mask(np.asarray(im))
-            xs.append(torch.from_numpy(np.asarray(im.resize((SIZE, SIZE), Image.BILINEAR)).copy()).permute(2, 0, 1))
-            ys.append(li)
-            ms.append(m)
-            names.append(os.path.join(label, n))
+            yield li, n, im, leafmask.leaf_mask(np.asarray(im))[0]
+
+
+def load_validation(data):
+    """-> x uint8 (N, 3, 224, 224), y (N,), masks bool (N, 256, 256), names."""
+    xs, ys, ms, names = [], [], [], []
+    for li, n, im, m in photos(data, "validation"):
+        xs.append(torch.from_numpy(np.asarray(im.resize((SIZE, SIZE), Image.BILINEAR)).copy()).permute(2, 0, 1))
+        ys.append(li)
+        ms.append(m)
+        names.append(os.path.join(LABELS[li], n))
     return torch.stack(xs), torch.tensor(ys), np.stack(ms), names
 
 
