@@ -281,7 +281,8 @@ def compare(folder, jsonl):
         im = Image.open(r["path"]).convert("RGB").resize((SIZE, SIZE), Image.BILINEAR)
         x = torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1).float()[None] / 255.0
         pt = probs(model, x)[0]
-        pe = torch.tensor([r["probs"][l] for l in LABELS])
+        # the softmax itself: "raw_probs" where the engine also calibrates ("probs" then are calibrated)
+        pe = torch.tensor([r.get("raw_probs", r["probs"])[l] for l in LABELS])
         worst = max(worst, float((pt - pe).abs().max()))
         same += int(pt.argmax()) == int(pe.argmax())
         truth = LABELS.index(os.path.basename(os.path.dirname(r["path"])))
