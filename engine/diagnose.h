@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "evidence.h"
 #include "findings.h"
 #include "image.h"
 #include "generate.h"
@@ -34,6 +35,9 @@ typedef struct {
   int        num_heads;
   float     *rollout;      /* [grid * grid] in [0, 1]: attention rollout, mean fusion */
   float     *last_layer;   /* [(num_heads + 1)][grid * grid] in [0, 1]: head mean first, then each head */
+  float     *pixel_values; /* [3, image, image]: the model input of the photo */
+  LsPhotoAnalysis *analysis;   /* leaf, lesion and skin masks of the photo */
+  LsEvidenceMap   *evidence;   /* the finest evidence map so far, NULL before ls_diagnoser_explain */
 } LsDiagnosis;
 
 /* @text_model_dir may be NULL: classify only. */
@@ -47,6 +51,22 @@ LsDiagnosis *ls_diagnoser_classify   (LsDiagnoser       *self,
                                       float              uncertainty_threshold,
                                       GCancellable      *cancellable,
                                       GError           **error);
+/* The evidence map of the diagnosed class, coarse to fine
+ * (evidence.h; @options NULL: ls_evidence_options_init's defaults for this
+ * ViT, which leave out the fine stage for large models).  After each stage,
+ * before @callback runs, @diagnosis->evidence holds that map and the evidence
+ * fields of @diagnosis->findings follow it.  Cancellable between batches;
+ * a cancelled call leaves the last completed stage in @diagnosis. */
+/* ls_evidence_options_init for this diagnoser's ViT. */
+void         ls_diagnoser_init_evidence_options (LsDiagnoser       *self,
+                                                 LsEvidenceOptions *options);
+gboolean     ls_diagnoser_explain    (LsDiagnoser              *self,
+                                      LsDiagnosis              *diagnosis,
+                                      const LsEvidenceOptions  *options,
+                                      LsEvidenceCallback        callback,
+                                      gpointer                  user_data,
+                                      GCancellable             *cancellable,
+                                      GError                  **error);
 /* The language model, or NULL when none was loaded. */
 LsLanguageModel *ls_diagnoser_get_language_model (LsDiagnoser *self);
 /* Generation defaults for this text model: ls_generate_options_init, then
@@ -61,7 +81,8 @@ void         ls_diagnoser_init_generate_options (LsDiagnoser       *self,
 char        *ls_diagnoser_build_prompt (LsDiagnoser      *self,
                                         const LsDiagnosis *diagnosis,
                                         const char       *language);
-/* Streams the description through @callback; FALSE with G_IO_ERROR_CANCELLED
+/* Streams the description through @callback (a diagnosis without
+ * an evidence map gets a coarse one first, for the prompt only); FALSE with G_IO_ERROR_CANCELLED
  * when @cancellable fires (within one token's time).  @options NULL means
  * ls_diagnoser_init_generate_options; options without stop strings get the
  * model folder's.  Stop strings never reach @callback: text that may begin one
