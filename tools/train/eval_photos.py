@@ -22,7 +22,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
 import faithful  # noqa: E402
 
-KEYS = ("diagnosis", "confidence", "area", "numbers", "uncertain", "quality", "severity", "all")
+KEYS = ("diagnosis", "confidence", "area", "numbers", "uncertain", "quality", "severity", "evidence",
+        "all")
 
 
 def percent(share):
@@ -40,7 +41,7 @@ def findings_of(result, language):
         "runner_up_confidence": percent(f["runner_up_score"]),
         "uncertain": "yes" if result["uncertain"] else "no",
         "affected_area": percent(f["affected_area"]),
-        "attention": f["attention"],
+        "evidence": f["evidence"],
         "quality": f["quality"],
     }
 
