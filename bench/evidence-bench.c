@@ -190,11 +190,13 @@ int
 main (int argc, char **argv)
 {
   int step = 4, limit = 0;
+  gboolean no_curves = FALSE;
   g_autofree char *fills = NULL, *masks = NULL, *model = NULL;
   GOptionEntry entries[] = {
     { "step", 0, 0, G_OPTION_ARG_INT, &step, "patches removed per curve point (4)", "N" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "photos at most (every k-th, spread over the list)", "N" },
     { "fills", 0, 0, G_OPTION_ARG_STRING, &fills, "evidence fills to compare: mean,zero (mean)", "LIST" },
+    { "no-curves", 0, 0, G_OPTION_ARG_NONE, &no_curves, "findings, places and costs only", NULL },
     { "masks", 0, 0, G_OPTION_ARG_FILENAME, &masks, "write lesion/skin mask overlays here", "DIR" },
     { "vision-model", 0, 0, G_OPTION_ARG_FILENAME, &model, "ViT folder (data/models/leaf-vit)", "DIR" },
     { NULL }
@@ -274,13 +276,14 @@ main (int argc, char **argv)
                   int r = p / grid / map->block, c = p % grid / map->block;
                   score[p] = map->values[r * map->cols + c];
                 }
-              if (k == 0)
-                cost_coarse += map->seconds;
               if (k == 1)
+                cost_fine += map->seconds;
+              if (k == 0)
                 {
-                  cost_fine += map->seconds;
+                  /* Findings from the coarse map, as ls_diagnoser_explain reads them. */
+                  cost_coarse += map->seconds;
                   ls_photo_analysis_set_evidence (d->analysis, map->values, map->rows, map->cols,
-                                                  1.0f / grid, &d->findings);
+                                                  (float) map->block / grid, &d->findings);
                   places[d->findings.evidence_place[0]]++;
                   none += d->findings.evidence_place[0] == LS_EVIDENCE_PLACE_NONE;
                   off_leaf += d->findings.evidence_place[0] == LS_EVIDENCE_PLACE_HAND
@@ -299,8 +302,9 @@ main (int argc, char **argv)
               g_rand_free (rand);
             }
           order_of (score, n, order);
-          double del, ins;
-          curves (vit, d->pixel_values, S, P, cls, order, step, &del, &ins);
+          double del = 0.0, ins = 0.0;
+          if (!no_curves)
+            curves (vit, d->pixel_values, S, P, cls, order, step, &del, &ins);
           LsEvidencePlace top = ls_photo_analysis_cell_place (d->analysis, order[0] / grid,
                                                               order[0] % grid, 1.0f / grid);
           m[k].del += del;
@@ -329,7 +333,7 @@ main (int argc, char **argv)
       printf ("| %s | %.3f (sd %.3f) | %.2f | %.3f | %.0f %% |\n", m[k].name, mean, sd, mean / rnd,
               m[k].ins / done, 100.0 * m[k].on_leaf / done);
     }
-  printf ("\nevidence-fine findings: no single region decides %.0f %%, deciding place off the leaf %.0f %% "
+  printf ("\nfindings (coarse map): no single region decides %.0f %%, deciding place off the leaf %.0f %% "
           "(leaf %d, lesions %d, background %d, hand %d, none %d)\n",
           100.0 * none / done, 100.0 * off_leaf / done, places[LS_EVIDENCE_PLACE_LEAF],
           places[LS_EVIDENCE_PLACE_LESIONS], places[LS_EVIDENCE_PLACE_BACKGROUND],

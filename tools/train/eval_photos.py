@@ -54,6 +54,8 @@ def main():
     ap.add_argument("--vision-model", help="ViT folder (default: the CLI's shipped leaf-vit)")
     ap.add_argument("--language", default="en,pt_BR")
     ap.add_argument("--show", type=int, default=3, help="failures shown per language")
+    ap.add_argument("--evidence", default="auto",
+                    help="the CLI's --evidence (auto, coarse, fine): the map the prompt's evidence line comes from")
     ap.add_argument("--sample", action="store_true",
                     help="decode as the app does (the model's generation_config.json, seed 0) "
                          "instead of greedy")
@@ -64,7 +66,7 @@ def main():
     if not photos:
         sys.exit("no photos under %s" % a.photos)
     for lang in a.language.split(","):
-        argv = [a.cli, "diagnose", "--format", "json", "--language", lang]
+        argv = [a.cli, "diagnose", "--format", "json", "--language", lang, "--evidence", a.evidence]
         if not a.sample:
             argv.append("--greedy")
         if a.text_model:
