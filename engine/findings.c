@@ -61,10 +61,10 @@
  * drawing the mask over Beans validation photos (light palms, dark hands,
  * red and grey soil, dry stalks; bench/evidence-bench --masks): SKIN_*
  * below. */
-#define SKIN_HUE_HI        8.0f  /* hue < 8 or >= 335: pink, blue at least about green */
+#define SKIN_HUE_HI        5.0f  /* hue < 5 or >= 335: pink to magenta-red, blue about green or above */
 #define SKIN_HUE_WRAP    335.0f
 #define SKIN_SAT_MIN      0.12f
-#define SKIN_SAT_MAX      0.60f
+#define SKIN_SAT_MAX      0.75f
 #define SKIN_VAL_MIN      0.35f
 #define SKIN_TEXTURE_MAX 20.0f   /* std of luma (0..255) over 5 x 5 pixels */
 #define SKIN_MIN_SHARE    0.004f /* skin regions below this share of the photo are dropped */

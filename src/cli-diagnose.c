@@ -213,9 +213,11 @@ print_text (const char *path, const LsDiagnosis *d)
   if (d->evidence != NULL)
     {
       g_autofree char *where = ls_findings_evidence_string (f);
-      printf ("  evidence %s: largest drop %.1f points of %s, %d region%s (%dx%d map)\n",
-              where, f->evidence_max_points, d->labels[f->top_index], f->evidence_regions,
-              f->evidence_regions == 1 ? "" : "s", d->evidence->rows, d->evidence->cols);
+      printf ("  evidence %s: covering one block of the coarse map drops %s by up to %.1f points, "
+              "%d region%s at 2 points or more; map shown %dx%d, up to %.1f points\n",
+              where, d->labels[f->top_index], f->evidence_max_points, f->evidence_regions,
+              f->evidence_regions == 1 ? "" : "s", d->evidence->rows, d->evidence->cols,
+              d->evidence->max_points);
       if (f->evidence_place[0] == LS_EVIDENCE_PLACE_NONE)
         printf ("  No single region decides this diagnosis.\n");
       else if (f->evidence_place[0] == LS_EVIDENCE_PLACE_HAND || f->evidence_place[0] == LS_EVIDENCE_PLACE_BACKGROUND)
