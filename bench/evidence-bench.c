@@ -196,7 +196,7 @@ main (int argc, char **argv)
     { "step", 0, 0, G_OPTION_ARG_INT, &step, "patches removed per curve point (4)", "N" },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "photos at most (every k-th, spread over the list)", "N" },
     { "fills", 0, 0, G_OPTION_ARG_STRING, &fills, "evidence fills to compare: mean,zero (mean)", "LIST" },
-    { "no-curves", 0, 0, G_OPTION_ARG_NONE, &no_curves, "findings, places and costs only", NULL },
+    { "no-curves", 0, 0, G_OPTION_ARG_NONE, &no_curves, "findings, places and the coarse cost only (no fine maps)", NULL },
     { "masks", 0, 0, G_OPTION_ARG_FILENAME, &masks, "write lesion/skin mask overlays here", "DIR" },
     { "vision-model", 0, 0, G_OPTION_ARG_FILENAME, &model, "ViT folder (data/models/leaf-vit)", "DIR" },
     { NULL }
@@ -263,6 +263,8 @@ main (int argc, char **argv)
       for (int k = 0; k < n_methods; k++)
         {
           LsEvidenceMap *map = NULL;
+          if (no_curves && k < 2 * n_fills && k % 2 == 1)
+            continue; /* findings come from the coarse map: the fine one only costs */
           if (k < 2 * n_fills)
             {
               LsEvidenceOptions o;

@@ -51,16 +51,17 @@ LsDiagnosis *ls_diagnoser_classify   (LsDiagnoser       *self,
                                       float              uncertainty_threshold,
                                       GCancellable      *cancellable,
                                       GError           **error);
+/* ls_evidence_options_init for this diagnoser's ViT. */
+void         ls_diagnoser_init_evidence_options (LsDiagnoser       *self,
+                                                 LsEvidenceOptions *options);
 /* The evidence map of the diagnosed class, coarse to fine
  * (evidence.h; @options NULL: ls_evidence_options_init's defaults for this
  * ViT, which leave out the fine stage for large models).  After each stage,
  * before @callback runs, @diagnosis->evidence holds that map; the evidence
  * fields of @diagnosis->findings follow the first (coarse) stage, whose
- * blocks are the regions the findings and the description speak of.  Cancellable between batches;
- * a cancelled call leaves the last completed stage in @diagnosis. */
-/* ls_evidence_options_init for this diagnoser's ViT. */
-void         ls_diagnoser_init_evidence_options (LsDiagnoser       *self,
-                                                 LsEvidenceOptions *options);
+ * blocks are the regions the findings and the description speak of.
+ * Cancellable between batches; a cancelled call leaves the last completed
+ * stage in @diagnosis. */
 gboolean     ls_diagnoser_explain    (LsDiagnoser              *self,
                                       LsDiagnosis              *diagnosis,
                                       const LsEvidenceOptions  *options,
