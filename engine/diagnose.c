@@ -206,6 +206,9 @@ ls_diagnosis_free (LsDiagnosis *diagnosis)
   g_free (diagnosis->raw_probs);
   g_free (diagnosis->rollout);
   g_free (diagnosis->last_layer);
+  g_free (diagnosis->pixel_values);
+  ls_photo_analysis_free (diagnosis->analysis);
+  ls_evidence_map_free (diagnosis->evidence);
   g_free (diagnosis);
 }
 
@@ -290,14 +293,14 @@ ls_diagnoser_classify (LsDiagnoser *self, const LsImage *image,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
 
-  g_autoptr(LsPhotoAnalysis) analysis = ls_photo_analysis_new (image->rgb, image->width,
-                                                               image->height, image->width * 3);
-  ls_findings_set_photo (&d->findings, analysis);
+  d->analysis = ls_photo_analysis_new (image->rgb, image->width, image->height, image->width * 3);
+  ls_findings_set_photo (&d->findings, d->analysis);
   judge (self->scope, d, out, image, config->image_size, uncertainty_threshold);
   ls_findings_set_probs (&d->findings, d->probs, n, uncertainty_threshold);
   d->findings.uncertain = d->status != LS_DIAGNOSIS_DIAGNOSED;
   d->findings.attention_concentration =
-    ls_photo_analysis_attention_concentration (analysis, d->rollout, grid);
+    ls_photo_analysis_attention_concentration (d->analysis, d->rollout, grid);
+  d->pixel_values = g_steal_pointer (&pixels);
   d->top_index = d->findings.top_index;
   d->top_score = d->findings.top_score;
   d->uncertain = d->findings.uncertain;
@@ -314,6 +317,53 @@ prompt_input (const LsDiagnosis *diagnosis, const char *language)
     .runner_up = f->runner_up_index >= 0 ? diagnosis->labels[f->runner_up_index] : NULL,
     .findings = f,
   };
+}
+
+typedef struct {
+  LsDiagnosis       *diagnosis;
+  LsEvidenceCallback callback;
+  gpointer           user_data;
+  gboolean           first;
+} Explain;
+
+static gboolean
+explain_stage (const LsEvidenceMap *map, gpointer user_data)
+{
+  Explain *e = user_data;
+  LsDiagnosis *d = e->diagnosis;
+
+  ls_evidence_map_free (d->evidence);
+  d->evidence = ls_evidence_map_copy (map);
+  /* Where the evidence lies is read from the first (coarse) stage: its
+   * blocks are the regions the findings speak of, so the findings and the
+   * description do not change when the map refines.  Single patches rarely
+   * move the class 2 points on their own (bench/README.md). */
+  if (e->first)
+    ls_photo_analysis_set_evidence (d->analysis, map->values, map->rows, map->cols,
+                                    (float) (map->block * map->patch_size) / map->image_size,
+                                    &d->findings);
+  e->first = FALSE;
+  return e->callback != NULL ? e->callback (map, e->user_data) : TRUE;
+}
+
+void
+ls_diagnoser_init_evidence_options (LsDiagnoser *self, LsEvidenceOptions *options)
+{
+  ls_evidence_options_init (options, self->vit);
+}
+
+gboolean
+ls_diagnoser_explain (LsDiagnoser *self, LsDiagnosis *diagnosis,
+                      const LsEvidenceOptions *options, LsEvidenceCallback callback,
+                      gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (self != NULL && diagnosis != NULL && diagnosis->pixel_values != NULL, FALSE);
+
+  Explain e = { diagnosis, callback, user_data, TRUE };
+  g_autoptr(LsEvidenceMap) map = ls_evidence_compute (self->vit, diagnosis->pixel_values,
+                                                      diagnosis->top_index, options,
+                                                      explain_stage, &e, cancellable, error);
+  return map != NULL;
 }
 
 char *
@@ -437,7 +487,23 @@ ls_diagnoser_describe (LsDiagnoser *self, const LsDiagnosis *diagnosis,
 
   if (notice != NULL && callback != NULL)
     callback (-1, notice, user_data);
-  g_autofree char *prompt = ls_diagnoser_build_prompt (self, diagnosis, language);
+  g_autofree char *prompt = NULL;
+  if (!diagnosis->findings.evidence_measured && diagnosis->pixel_values != NULL)
+    {
+      /* The prompt says where the evidence lies: measure it (coarse) on a copy. */
+      LsDiagnosis copy = *diagnosis;
+      LsEvidenceOptions coarse;
+      ls_evidence_options_init (&coarse, self->vit);
+      coarse.fine = FALSE;
+      copy.evidence = NULL;
+      gboolean ok = ls_diagnoser_explain (self, &copy, &coarse, NULL, NULL, cancellable, error);
+      ls_evidence_map_free (copy.evidence);
+      if (!ok)
+        return FALSE;
+      prompt = ls_diagnoser_build_prompt (self, &copy, language);
+    }
+  else
+    prompt = ls_diagnoser_build_prompt (self, diagnosis, language);
   Relay relay = {
     .callback = callback,
     .user_data = user_data,

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "evidence.h"
 #include "findings.h"
 #include "image.h"
 #include "generate.h"
@@ -44,6 +45,9 @@ typedef struct {
   float            *raw_probs;     /* [n_labels] the model's own softmax */
   gboolean          scope_checked; /* FALSE: no scope file for this model, check off */
   float             scope_score;   /* distance to the nearest class / threshold: > 1 out of scope */
+  float     *pixel_values; /* [3, image, image]: the model input of the photo */
+  LsPhotoAnalysis *analysis;   /* leaf, lesion and skin masks of the photo */
+  LsEvidenceMap   *evidence;   /* the finest evidence map so far, NULL before ls_diagnoser_explain */
 } LsDiagnosis;
 
 /* @text_model_dir may be NULL: classify only. */
@@ -69,6 +73,24 @@ LsDiagnosis *ls_diagnoser_classify   (LsDiagnoser       *self,
                                       float              uncertainty_threshold,
                                       GCancellable      *cancellable,
                                       GError           **error);
+/* ls_evidence_options_init for this diagnoser's ViT. */
+void         ls_diagnoser_init_evidence_options (LsDiagnoser       *self,
+                                                 LsEvidenceOptions *options);
+/* The evidence map of the diagnosed class, coarse to fine
+ * (evidence.h; @options NULL: ls_evidence_options_init's defaults for this
+ * ViT, which leave out the fine stage for large models).  After each stage,
+ * before @callback runs, @diagnosis->evidence holds that map; the evidence
+ * fields of @diagnosis->findings follow the first (coarse) stage, whose
+ * blocks are the regions the findings and the description speak of.
+ * Cancellable between batches; a cancelled call leaves the last completed
+ * stage in @diagnosis. */
+gboolean     ls_diagnoser_explain    (LsDiagnoser              *self,
+                                      LsDiagnosis              *diagnosis,
+                                      const LsEvidenceOptions  *options,
+                                      LsEvidenceCallback        callback,
+                                      gpointer                  user_data,
+                                      GCancellable             *cancellable,
+                                      GError                  **error);
 /* The language model, or NULL when none was loaded. */
 LsLanguageModel *ls_diagnoser_get_language_model (LsDiagnoser *self);
 /* Generation defaults for this text model: ls_generate_options_init, then
@@ -87,7 +109,8 @@ char        *ls_diagnoser_build_prompt (LsDiagnoser      *self,
  * the fixed guidance of ls_diagnosis_status_text reaches @callback once, with
  * token id -1 (this works without a text model, and @stats is zeroed).  For an
  * uncertain one that text comes first (token id -1), then the description.
- * Streams the description through @callback; FALSE with G_IO_ERROR_CANCELLED
+ * Streams the description through @callback (a diagnosis without an evidence
+ * map gets a coarse one first, for the prompt only); FALSE with G_IO_ERROR_CANCELLED
  * when @cancellable fires (within one token's time).  @options NULL means
  * ls_diagnoser_init_generate_options; options without stop strings get the
  * model folder's.  Stop strings never reach @callback: text that may begin one

@@ -12,13 +12,32 @@
 
 G_BEGIN_DECLS
 
+/* Where the deciding evidence lies (ls_photo_analysis_set_evidence). */
+typedef enum {
+  LS_EVIDENCE_PLACE_NONE = 0,   /* no single region decides / no second place */
+  LS_EVIDENCE_PLACE_LEAF,       /* leaf tissue without lesion colour */
+  LS_EVIDENCE_PLACE_LESIONS,    /* lesion-coloured tissue of the leaf */
+  LS_EVIDENCE_PLACE_BACKGROUND, /* off the leaf: soil, other plants, sky */
+  LS_EVIDENCE_PLACE_HAND,       /* skin: the hand or fingers holding the leaf */
+} LsEvidencePlace;
+
 typedef struct {
   int      top_index;
   float    top_score;
   int      runner_up_index;         /* -1 with a single class */
   float    runner_up_score;
   gboolean uncertain;               /* top_score below the threshold */
-  float    attention_concentration; /* share of the leaf covered by high rollout attention, 0..1 */
+  float    attention_concentration; /* share of the leaf covered by high rollout attention, 0..1
+                                     * (a description of the attention map only: the prompt uses
+                                     * the evidence below) */
+  gboolean evidence_measured;       /* the fields below are set (an evidence map was computed) */
+  LsEvidencePlace evidence_place[2];/* strongest first; [0] NONE: no single region decides;
+                                     * [1] NONE: one place */
+  float    evidence_max_points;     /* largest drop of one cell of the map, points */
+  int      evidence_regions;        /* separate regions (8-connected cells) at or above
+                                     * LS_FINDINGS_EVIDENCE_POINTS */
+  float    evidence_on_leaf;        /* share of the deciding drop (cells at or above the
+                                     * threshold) lying on the leaf or its lesions, 0..1 */
   float    leaf_fraction;           /* share of the photo that is leaf, 0..1 */
   float    affected_area;           /* share of leaf pixels that are lesion-coloured, 0..1 */
   float    brightness;              /* mean luma 0..1 */
@@ -34,6 +53,10 @@ typedef struct {
  * smaller photos are used as they are), so that the thresholds below mean the
  * same for any camera. */
 #define LS_FINDINGS_WORK_SIZE 256
+/* Lesions are counted at up to this size on the long side (a Beans photo,
+ * 500 pixels, at its own size): rust pustules are 1-2 pixels at the working
+ * size and several pixels here.  The leaf mask comes from the working size. */
+#define LS_FINDINGS_DETAIL_SIZE 768
 
 /* Quality thresholds (see findings.c for how they were chosen). */
 #define LS_FINDINGS_DARK_LUMA          0.20f /* mean luma below: too dark */
@@ -44,14 +67,26 @@ typedef struct {
  * map's maximum. */
 #define LS_FINDINGS_HIGH_ATTENTION     0.5f
 
+/* A cell of an evidence map decides when covering it drops the diagnosed
+ * class by at least this many points (LS_EVIDENCE_MIN_POINTS); a second place
+ * is named when its cells' drop adds up to at least this share of the first
+ * place's. */
+#define LS_FINDINGS_EVIDENCE_POINTS      2.0f
+#define LS_FINDINGS_EVIDENCE_SECOND      0.5f
+
 typedef struct {
   int     width;        /* working size */
   int     height;
   guint8 *rgb;          /* [height, width, 3] working copy of the photo */
   guint8 *leaf_mask;    /* [height, width]: 1 leaf, 0 background */
   guint8 *lesion_mask;  /* [height, width]: 1 lesion-coloured leaf pixel */
+  guint8 *skin_mask;    /* [height, width]: 1 skin (hand, fingers) */
+  int     detail_width; /* the lesion count's size: the photo up to LS_FINDINGS_DETAIL_SIZE */
+  int     detail_height;
+  guint8 *lesion_detail;/* [detail_height, detail_width]: 1 lesion pixel counted in affected_area
+                         * (the GUI's lesion layer) */
   float   leaf_fraction;
-  float   affected_area;
+  float   affected_area; /* lesion_detail pixels / leaf pixels at the detail size */
   float   brightness;
   float   overexposed_fraction;
   float   sharpness;
@@ -71,6 +106,30 @@ void             ls_photo_analysis_free (LsPhotoAnalysis *analysis);
 float            ls_photo_analysis_attention_concentration (const LsPhotoAnalysis *analysis,
                                                             const float           *grid,
                                                             int                    grid_size);
+
+/* Where the deciding evidence of @values (an evidence map: drops in points
+ * of @rows x @cols cells, each @cell_share of the photo's side, the last row
+ * and column clipped at the edge; row-major over the whole photo as the ViT
+ * processor's resize covers it) lies: sets the evidence fields of @findings.
+ * A cell's place: hand when at least a quarter of it is skin, lesions when
+ * at least 5 % of it is lesion-coloured leaf, leaf when at least half of it
+ * is leaf, else background. */
+void             ls_photo_analysis_set_evidence (const LsPhotoAnalysis *analysis,
+                                                 const float           *values,
+                                                 int                    rows,
+                                                 int                    cols,
+                                                 float                  cell_share,
+                                                 LsFindings            *findings);
+/* Place of cell (@row, @col) of such a map. */
+LsEvidencePlace  ls_photo_analysis_cell_place (const LsPhotoAnalysis *analysis,
+                                               int                    row,
+                                               int                    col,
+                                               float                  cell_share);
+/* "leaf", "lesions", "background", "hand" (NONE: "none"). */
+const char      *ls_evidence_place_word (LsEvidencePlace place);
+/* The prompt's evidence line: "none", "hand", "lesions, background"
+ * ("unmeasured" before a map was computed). */
+char            *ls_findings_evidence_string (const LsFindings *findings);
 
 /* Copies the photo measurements and quality flags of @analysis into @findings
  * (class fields untouched). */

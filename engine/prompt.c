@@ -160,6 +160,11 @@ append_value (GString *out, const char *name, const LsPromptInput *input)
     g_string_append_printf (out, "%d", ls_findings_percent (f->affected_area));
   else if (strcmp (name, "attention") == 0)
     g_string_append (out, ls_findings_attention_word (f->attention_concentration));
+  else if (strcmp (name, "evidence") == 0)
+    {
+      g_autofree char *evidence = ls_findings_evidence_string (f);
+      g_string_append (out, evidence);
+    }
   else if (strcmp (name, "quality") == 0)
     {
       g_autofree char *quality = ls_findings_quality_string (f);

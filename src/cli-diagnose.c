@@ -28,6 +28,9 @@ typedef struct {
   float         threshold;
   const char   *heatmap_dir;
   GHashTable   *heatmap_names;  /* names written in this run */
+  const char   *evidence;       /* "auto", "coarse", "fine" or "none" */
+  double        seconds_coarse; /* evidence stages of the current photo, after the verdict */
+  double        seconds_final;
   GString      *description;    /* the current image's description */
   gboolean      streaming;      /* text format: pieces go straight to stdout */
   GCancellable *cancellable;    /* cancelled by Ctrl+C */
@@ -128,6 +131,37 @@ on_piece (int token_id, const char *piece, gpointer user_data)
   return TRUE;
 }
 
+/* The map shown: the evidence map (0..1 of its display scale) when one was
+ * computed, else attention rollout.  @method gets its name. */
+static float *
+shown_map (const LsDiagnosis *d, const char **method, int *rows, int *cols)
+{
+  if (d->evidence != NULL)
+    {
+      float *unit = g_new (float, (gsize) d->evidence->rows * d->evidence->cols);
+      ls_evidence_map_to_unit (d->evidence, unit);
+      *rows = d->evidence->rows;
+      *cols = d->evidence->cols;
+      if (method != NULL)
+        *method = d->evidence->block > 1 ? "evidence-coarse" : "evidence";
+      return unit;
+    }
+  *rows = *cols = d->grid_size;
+  if (method != NULL)
+    *method = "rollout";
+  return g_memdup2 (d->rollout, (gsize) d->grid_size * d->grid_size * sizeof (float));
+}
+
+static gboolean
+on_evidence (const LsEvidenceMap *map, gpointer user_data)
+{
+  Run *run = user_data;
+  run->seconds_final += map->seconds;
+  if (run->seconds_coarse == 0.0)
+    run->seconds_coarse = map->seconds;
+  return TRUE;
+}
+
 /* Writes the heatmap overlay of @image; returns the file written. */
 static char *
 write_heatmap (Run *run, const char *path, const LsImage *image, const LsDiagnosis *d,
@@ -146,8 +180,10 @@ write_heatmap (Run *run, const char *path, const LsImage *image, const LsDiagnos
     }
   g_hash_table_add (run->heatmap_names, g_strdup (name));
 
-  g_autoptr(LsImage) overlay = ls_heatmap_composite_weighted (image, d->rollout, d->grid_size,
-                                                              d->grid_size, LS_COLORMAP_INFERNO,
+  int rows = 0, cols = 0;
+  g_autofree float *unit = shown_map (d, NULL, &rows, &cols);
+  g_autoptr(LsImage) overlay = ls_heatmap_composite_weighted (image, unit, cols, rows,
+                                                              LS_COLORMAP_INFERNO,
                                                               LS_HEATMAP_DEFAULT_OPACITY,
                                                               LS_HEATMAP_DEFAULT_GAMMA);
   char *out = g_build_filename (run->heatmap_dir, name, NULL);
@@ -184,6 +220,20 @@ print_text (const char *path, const LsDiagnosis *d)
           ls_findings_percent (f->affected_area), ls_findings_percent (f->leaf_fraction),
           ls_findings_attention_word (f->attention_concentration),
           ls_findings_percent (f->attention_concentration), quality);
+  if (d->evidence != NULL)
+    {
+      g_autofree char *where = ls_findings_evidence_string (f);
+      printf ("  evidence %s: covering one block of the coarse map drops %s by up to %.1f points, "
+              "%d region%s at 2 points or more; map shown %dx%d, up to %.1f points\n",
+              where, d->labels[f->top_index], f->evidence_max_points, f->evidence_regions,
+              f->evidence_regions == 1 ? "" : "s", d->evidence->rows, d->evidence->cols,
+              d->evidence->max_points);
+      if (f->evidence_place[0] == LS_EVIDENCE_PLACE_NONE)
+        printf ("  No single region decides this diagnosis.\n");
+      else if (f->evidence_place[0] == LS_EVIDENCE_PLACE_HAND || f->evidence_place[0] == LS_EVIDENCE_PLACE_BACKGROUND)
+        printf ("  The deciding evidence is on the %s, not the leaf: retake the photo with the leaf filling the frame.\n",
+                ls_evidence_place_word (f->evidence_place[0]));
+    }
 }
 
 static void
@@ -248,6 +298,18 @@ print_json (Run *run, const char *path, const LsDiagnosis *d, const char *heatma
   json_builder_add_double_value (b, f->attention_concentration);
   json_builder_set_member_name (b, "attention");
   json_builder_add_string_value (b, ls_findings_attention_word (f->attention_concentration));
+  if (d->evidence != NULL)
+    {
+      g_autofree char *where = ls_findings_evidence_string (f);
+      json_builder_set_member_name (b, "evidence");
+      json_builder_add_string_value (b, where);
+      json_builder_set_member_name (b, "evidence_max_points");
+      json_builder_add_double_value (b, f->evidence_max_points);
+      json_builder_set_member_name (b, "evidence_regions");
+      json_builder_add_int_value (b, f->evidence_regions);
+      json_builder_set_member_name (b, "evidence_on_leaf");
+      json_builder_add_double_value (b, f->evidence_on_leaf);
+    }
   json_builder_set_member_name (b, "brightness");
   json_builder_add_double_value (b, f->brightness);
   json_builder_set_member_name (b, "overexposed_fraction");
@@ -269,16 +331,51 @@ print_json (Run *run, const char *path, const LsDiagnosis *d, const char *heatma
     json_builder_add_string_value (b, run->description->str);
   else
     json_builder_add_null_value (b);
+  /* The shown map, as numbers: evidence in points (drop of the diagnosed
+   * class when the cell is covered), or rollout in 0..1. */
+  const char *method = NULL;
+  int rows = 0, cols = 0;
+  g_autofree float *unit = shown_map (d, &method, &rows, &cols);
+  json_builder_set_member_name (b, "heatmap");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "method");
+  json_builder_add_string_value (b, method);
+  json_builder_set_member_name (b, "units");
+  json_builder_add_string_value (b, d->evidence != NULL ? "points" : "relative");
+  json_builder_set_member_name (b, "rows");
+  json_builder_add_int_value (b, rows);
+  json_builder_set_member_name (b, "cols");
+  json_builder_add_int_value (b, cols);
+  if (d->evidence != NULL)
+    {
+      json_builder_set_member_name (b, "class");
+      json_builder_add_string_value (b, d->labels[d->evidence->class_index]);
+      json_builder_set_member_name (b, "display_max");
+      json_builder_add_double_value (b, ls_evidence_map_display_scale (d->evidence));
+    }
+  json_builder_set_member_name (b, "values");
+  json_builder_begin_array (b);
+  for (int i = 0; i < rows * cols; i++)
+    json_builder_add_double_value (b, d->evidence != NULL ? d->evidence->values[i] : unit[i]);
+  json_builder_end_array (b);
   if (heatmap != NULL)
     {
-      json_builder_set_member_name (b, "heatmap");
+      json_builder_set_member_name (b, "png");
       json_builder_add_string_value (b, heatmap);
     }
+  json_builder_end_object (b);
 
   json_builder_set_member_name (b, "seconds");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "diagnosis");
   json_builder_add_double_value (b, seconds_diagnosis);
+  if (d->evidence != NULL)
+    {
+      json_builder_set_member_name (b, "evidence_first");
+      json_builder_add_double_value (b, run->seconds_coarse);
+      json_builder_set_member_name (b, "evidence");
+      json_builder_add_double_value (b, run->seconds_final);
+    }
   if (run->describe)
     {
       json_builder_set_member_name (b, "first_token");
@@ -383,6 +480,27 @@ diagnose_one (Run *run, const char *path, gboolean *header_done)
     }
   double seconds_diagnosis = (g_get_monotonic_time () - start) / 1e6;
 
+  /* No evidence for photos the model cannot judge: there is no diagnosis to explain. */
+  if (strcmp (run->evidence, "none") != 0
+      && d->status != LS_DIAGNOSIS_NOT_A_LEAF && d->status != LS_DIAGNOSIS_UNUSABLE)
+    {
+      LsEvidenceOptions options;
+      ls_diagnoser_init_evidence_options (run->diagnoser, &options);
+      if (strcmp (run->evidence, "coarse") == 0)
+        options.fine = FALSE;
+      else if (strcmp (run->evidence, "fine") == 0)
+        options.fine = TRUE;
+      run->seconds_coarse = run->seconds_final = 0.0;
+      if (!ls_diagnoser_explain (run->diagnoser, d, &options, on_evidence, run,
+                                 run->cancellable, &error))
+        {
+          if (ls_cli_error_is_interrupt (error))
+            return PHOTO_INTERRUPTED;
+          report_failure (run, path, "evidence: ", error);
+          return PHOTO_FAILED;
+        }
+    }
+
   g_autofree char *heatmap = NULL;
   if (run->heatmap_dir != NULL)
     {
@@ -460,6 +578,7 @@ ls_cli_diagnose (int argc, char **argv)
   g_autofree char *language = NULL;
   g_autofree char *format = NULL;
   g_autofree char *heatmap_dir = NULL;
+  g_autofree char *evidence = NULL;
   gboolean no_describe = FALSE;
   gboolean quiet = FALSE;
   double threshold = LS_SCOPE_DEFAULT_THRESHOLD;
@@ -476,7 +595,10 @@ ls_cli_diagnose (int argc, char **argv)
     { "no-describe", 0, 0, G_OPTION_ARG_NONE, &no_describe,
       "Diagnose only, write no description", NULL },
     { "heatmap-dir", 0, 0, G_OPTION_ARG_FILENAME, &heatmap_dir,
-      "Write each photo with its attention-rollout overlay as NAME-heatmap.png", "DIR" },
+      "Write each photo with its evidence-map overlay as NAME-heatmap.png", "DIR" },
+    { "evidence", 0, 0, G_OPTION_ARG_STRING, &evidence,
+      "Evidence map: auto (default: single patches when the model is small enough), "
+      "coarse, fine, or none (attention rollout shown)", "STAGES" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format,
       "Output: text (default), json (one object per line) or csv", "FORMAT" },
     { "uncertainty-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold,
@@ -529,6 +651,12 @@ ls_cli_diagnose (int argc, char **argv)
     return ls_cli_fail (NULL, "diagnose: --uncertainty-threshold must be between 0 and 1");
   if (max_new_tokens < 0)
     return ls_cli_fail (NULL, "diagnose: --max-new-tokens must not be negative");
+
+  if (evidence == NULL)
+    evidence = g_strdup ("auto");
+  if (strcmp (evidence, "auto") != 0 && strcmp (evidence, "coarse") != 0
+      && strcmp (evidence, "fine") != 0 && strcmp (evidence, "none") != 0)
+    return ls_cli_fail (NULL, "diagnose: --evidence must be auto, coarse, fine or none, not “%s”", evidence);
 
   if (heatmap_dir != NULL && g_mkdir_with_parents (heatmap_dir, 0755) != 0)
     return ls_cli_fail (heatmap_dir, "cannot create the heatmap folder: %s", g_strerror (errno));
@@ -595,6 +723,7 @@ ls_cli_diagnose (int argc, char **argv)
     .threshold = (float) threshold,
     .heatmap_dir = heatmap_dir,
     .heatmap_names = names,
+    .evidence = evidence,
     .description = description,
     .cancellable = cancellable,
   };

@@ -77,6 +77,42 @@ test_json_matches_engine (void)
   g_assert_cmpstr (json_object_get_string_member (f, "attention"), ==,
                    ls_findings_attention_word (d->findings.attention_concentration));
   g_assert_true (json_object_get_null_member (o, "description"));
+
+  /* The shown map: the evidence map the engine computes, in points, row-major. */
+  g_assert_true (ls_diagnoser_explain (diagnoser, d, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  JsonObject *hm = json_object_get_object_member (o, "heatmap");
+  g_assert_cmpstr (json_object_get_string_member (hm, "method"), ==, "evidence");
+  g_assert_cmpstr (json_object_get_string_member (hm, "units"), ==, "points");
+  g_assert_cmpstr (json_object_get_string_member (hm, "class"), ==, d->labels[d->top_index]);
+  g_assert_cmpint (json_object_get_int_member (hm, "rows"), ==, d->evidence->rows);
+  g_assert_cmpint (json_object_get_int_member (hm, "cols"), ==, d->evidence->cols);
+  g_assert_cmpint (d->evidence->rows, ==, 4); /* single patches of the 4 x 4 fixture grid */
+  JsonArray *values = json_object_get_array_member (hm, "values");
+  g_assert_cmpuint (json_array_get_length (values), ==, 16);
+  for (guint i = 0; i < 16; i++)
+    g_assert_cmpfloat_with_epsilon (json_array_get_double_element (values, i),
+                                    d->evidence->values[i], 1e-5);
+  g_autofree char *where = ls_findings_evidence_string (&d->findings);
+  g_assert_cmpstr (json_object_get_string_member (f, "evidence"), ==, where);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (f, "evidence_max_points"),
+                                  d->findings.evidence_max_points, 1e-5);
+
+  /* --evidence coarse: the 2 x 2 blocks; none: attention rollout in 0..1. */
+  g_auto(LsTestRun) coarse = { 0 };
+  ls_test_run_cli (&coarse, "diagnose", "-q", "--vision-model", vit, "--no-describe", "--format",
+                   "json", "--evidence", "coarse", photo, NULL);
+  g_assert_cmpint (coarse.status, ==, 0);
+  g_assert_nonnull (strstr (coarse.out, "\"method\":\"evidence-coarse\",\"units\":\"points\",\"rows\":2,\"cols\":2"));
+  g_auto(LsTestRun) rollout = { 0 };
+  ls_test_run_cli (&rollout, "diagnose", "-q", "--vision-model", vit, "--no-describe", "--format",
+                   "json", "--evidence", "none", photo, NULL);
+  g_assert_cmpint (rollout.status, ==, 0);
+  g_assert_nonnull (strstr (rollout.out, "\"method\":\"rollout\",\"units\":\"relative\",\"rows\":4,\"cols\":4"));
+  g_auto(LsTestRun) bad = { 0 };
+  ls_test_run_cli (&bad, "diagnose", "-q", "--vision-model", vit, "--no-describe",
+                   "--evidence", "some", photo, NULL);
+  g_assert_cmpint (bad.status, ==, 2);
 }
 
 static void

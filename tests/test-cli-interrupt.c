@@ -321,7 +321,8 @@ test_diagnose_json_heatmaps (void)
       g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
       JsonObject *o = json_node_get_object (root);
       g_assert_true (json_object_has_member (o, "label"));
-      const char *heatmap = json_object_get_string_member (o, "heatmap");
+      const char *heatmap = json_object_get_string_member (json_object_get_object_member (o, "heatmap"),
+                                                           "png");
       g_assert_true (g_file_test (heatmap, G_FILE_TEST_IS_REGULAR));
     }
 

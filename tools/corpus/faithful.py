@@ -68,6 +68,68 @@ SEVERITY_PATTERNS = {
 }
 
 
+# Where the deciding evidence lies (engine/evidence.c): "none", or one or two
+# of these places, strongest first ("lesions, hand").
+EVIDENCE_PLACES = ("leaf", "lesions", "background", "hand")
+OFF_LEAF = ("background", "hand")
+
+# A sentence about the evidence, and how it names each place.  Places are
+# looked for only in evidence sentences (the area sentence speaks of
+# lesion-coloured tissue too).
+EVIDENCE_SENTENCE = {
+    "en": re.compile(r"\bevidence\b|no single region", re.I),
+    "pt_BR": re.compile(r"evidência|nenhuma região isolada", re.I),
+}
+EVIDENCE_PATTERNS = {
+    "en": {"leaf": re.compile(r"green (leaf )?tissue", re.I),
+           "lesions": re.compile(r"lesion-colou?red spots|\bon the lesions\b", re.I),
+           "background": re.compile(r"background", re.I),
+           "hand": re.compile(r"\b(hand|finger|fingers|thumb)\b", re.I),
+           "none": re.compile(r"no single region", re.I)},
+    "pt_BR": {"leaf": re.compile(r"tecido verde", re.I),
+              "lesions": re.compile(r"manchas com cor de lesão|nas lesões", re.I),
+              "background": re.compile(r"\bfundo\b", re.I),
+              "hand": re.compile(r"\b(mão|dedo|dedos|polegar)\b", re.I),
+              "none": re.compile(r"nenhuma região isolada", re.I)},
+}
+# Off the leaf, the report must advise a new photo with the leaf filling the frame.
+FILL_FRAME = {
+    "en": re.compile(r"leaf filling the frame", re.I),
+    "pt_BR": re.compile(r"folha preenchendo o quadro", re.I),
+}
+# The writer no longer speaks of attention (a rollout map is not evidence).
+ATTENTION_WORDS = {
+    "en": re.compile(r"\battention\b|heatmap", re.I),
+    "pt_BR": re.compile(r"\batenção\b|mapa de calor", re.I),
+}
+
+
+def evidence_list(evidence):
+    if evidence.strip() == "none":
+        return []
+    return [e.strip() for e in evidence.split(",") if e.strip()]
+
+
+def check_evidence(lang, evidence, report):
+    """The evidence sentences name exactly the places of @evidence ("none":
+    say no single region decides, name no place), advise a retake when any
+    place is off the leaf, and nothing speaks of attention."""
+    sents = [s for s in sentences(report) if EVIDENCE_SENTENCE[lang].search(s)]
+    text = " ".join(sents)
+    pats = EVIDENCE_PATTERNS[lang]
+    places = evidence_list(evidence)
+    if not sents or ATTENTION_WORDS[lang].search(report):
+        return False
+    if not places:
+        return bool(pats["none"].search(text)) and not any(pats[x].search(text) for x in EVIDENCE_PLACES)
+    if pats["none"].search(text):
+        return False
+    if any(bool(pats[x].search(text)) != (x in places) for x in EVIDENCE_PLACES):
+        return False
+    off = any(x in OFF_LEAF for x in places)
+    return bool(FILL_FRAME[lang].search(report)) == off
+
+
 def severity_index(area):
     return 0 if area < 5 else 1 if area < 15 else 2 if area < 30 else 3
 
@@ -90,7 +152,7 @@ def check(findings, report):
     """Return a dict of booleans for one report.
 
     findings: dict with language, label, confidence, runner_up,
-    runner_up_confidence, uncertain ('yes'/'no'), affected_area, attention,
+    runner_up_confidence, uncertain ('yes'/'no'), affected_area, evidence,
     quality.
     """
     lang = findings["language"]
@@ -131,6 +193,8 @@ def check(findings, report):
     severity_ok = not any(pat.search(report) for i, pat in enumerate(SEVERITY_PATTERNS[lang])
                           if i != want)
 
+    evidence_ok = check_evidence(lang, findings["evidence"], report)
+
     return {
         "diagnosis": diagnosis_ok,
         "confidence": confidence_ok,
@@ -139,5 +203,7 @@ def check(findings, report):
         "uncertain": uncertain_ok,
         "quality": quality_ok,
         "severity": severity_ok,
-        "all": diagnosis_ok and numbers_ok and uncertain_ok and quality_ok and severity_ok,
+        "evidence": evidence_ok,
+        "all": (diagnosis_ok and numbers_ok and uncertain_ok and quality_ok and severity_ok
+                and evidence_ok),
     }

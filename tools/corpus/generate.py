@@ -31,7 +31,7 @@ LANGS = ("en", "pt_BR")
 TEMPLATE = ("<|findings|>\nlanguage: {language}\ndiagnosis: {label}\n"
             "confidence: {confidence}%\nrunner-up: {runner_up} ({runner_up_confidence}%)\n"
             "uncertain: {uncertain}\naffected area: {affected_area}%\n"
-            "attention: {attention}\nphoto: {quality}\n<|report|>\n")
+            "evidence: {evidence}\nphoto: {quality}\n<|report|>\n")
 EOT = "<|endoftext|>"
 
 # ----------------------------------------------------------------------------
@@ -107,24 +107,37 @@ P = {
             "The colour-based estimate of affected area is {area}%, low enough to be normal for a leaf without disease.",
             "About {area}% of the leaf shows brownish or yellowish colour, a level within the normal range.",
         ],
-        "attention": {
-            "focused": [
-                "The model's attention was focused on a small region of the leaf.",
-                "Its attention concentrated on one area of the leaf, where the decisive features are.",
-                "The heatmap shows focused attention on a limited part of the leaf.",
-            ],
-            "spread": [
-                "The model's attention was spread over several parts of the leaf.",
-                "Its attention was spread across a few separate regions.",
-                "The heatmap shows attention spread over several areas.",
-            ],
-            "diffuse": [
-                "The model's attention was diffuse, covering much of the leaf without a clear focus.",
-                "Its attention was diffuse across the leaf, so no single region drove the result.",
-                "The heatmap is diffuse, with attention over most of the leaf.",
-            ],
+        # Where the evidence lies: what changes the diagnosis when that part of
+        # the photo is covered (engine/evidence.c).  {loc}: one or two places.
+        "evidence_place": {
+            "leaf": "green leaf tissue",
+            "lesions": "lesion-coloured spots on the leaf",
+            "background": "the background",
+            "hand": "the hand holding the leaf",
         },
-        "attention_focused_disease": " Check that this region matches the lesions you see.",
+        "evidence_one": [
+            "The deciding evidence lies on {loc}: covering it changes the diagnosis most.",
+            "The evidence map shows that the deciding evidence is on {loc}.",
+            "According to the evidence map, the deciding evidence is on {loc}.",
+        ],
+        "evidence_two": [
+            "The deciding evidence lies in two places: {loc}.",
+            "The evidence map shows the deciding evidence on {loc}.",
+        ],
+        "evidence_off": [
+            "The deciding evidence is on {off}, not the leaf: retake the photo with the leaf filling the frame.",
+            "The model's deciding evidence is on {off}, not on the leaf, so retake the photo with the leaf filling the frame.",
+        ],
+        "evidence_part_off": [
+            "Part of it is off the leaf: retake the photo with the leaf filling the frame.",
+            "Because some of that evidence is off the leaf, retake the photo with the leaf filling the frame.",
+        ],
+        "evidence_none": [
+            "No single region decides this diagnosis: covering any one part of the photo changes it by less than 2 points.",
+            "The evidence map shows no single region that decides this diagnosis.",
+        ],
+        "evidence_lesions_disease": " Check that these spots match the lesions you see.",
+        "and_place": " and ",
         "quality_adj": {"dark": "too dark", "overexposed": "overexposed", "blurred": "blurred"},
         "quality_subject": "the photo is ",
         "and": " and ",
@@ -217,24 +230,41 @@ P = {
             "A estimativa de área afetada pela cor é de {area}%, baixa o bastante para ser normal em uma folha sem doença.",
             "Cerca de {area}% da folha mostra cor amarronzada ou amarelada, um nível dentro do normal.",
         ],
-        "attention": {
-            "focused": [
-                "A atenção do modelo ficou concentrada em uma pequena região da folha.",
-                "A atenção se concentrou em uma área da folha, onde estão as características decisivas.",
-                "O mapa de calor mostra atenção concentrada em uma parte limitada da folha.",
-            ],
-            "spread": [
-                "A atenção do modelo se distribuiu por várias partes da folha.",
-                "A atenção ficou espalhada por algumas regiões separadas.",
-                "O mapa de calor mostra atenção espalhada por várias áreas.",
-            ],
-            "diffuse": [
-                "A atenção do modelo ficou difusa, cobrindo boa parte da folha sem um foco claro.",
-                "A atenção ficou difusa pela folha, e nenhuma região isolada definiu o resultado.",
-                "O mapa de calor está difuso, com atenção sobre a maior parte da folha.",
-            ],
+        "evidence_place": {
+            "leaf": "o tecido verde da folha",
+            "lesions": "as manchas com cor de lesão na folha",
+            "background": "o fundo",
+            "hand": "a mão que segura a folha",
         },
-        "attention_focused_disease": " Confira se essa região corresponde às lesões que você vê.",
+        "evidence_place_em": {
+            "leaf": "no tecido verde da folha",
+            "lesions": "nas manchas com cor de lesão na folha",
+            "background": "no fundo",
+            "hand": "na mão que segura a folha",
+        },
+        "evidence_one": [
+            "A evidência decisiva está {loc}: cobrir essa parte é o que mais muda o diagnóstico.",
+            "O mapa de evidência mostra que a evidência decisiva está {loc}.",
+            "Segundo o mapa de evidência, a evidência decisiva está {loc}.",
+        ],
+        "evidence_two": [
+            "A evidência decisiva está em dois lugares: {loc}.",
+            "O mapa de evidência mostra a evidência decisiva {loc}.",
+        ],
+        "evidence_off": [
+            "A evidência decisiva está {off}, não na folha: tire outra foto com a folha preenchendo o quadro.",
+            "A evidência decisiva do modelo está {off}, e não na folha; tire outra foto com a folha preenchendo o quadro.",
+        ],
+        "evidence_part_off": [
+            "Parte dela está fora da folha: tire outra foto com a folha preenchendo o quadro.",
+            "Como parte dessa evidência está fora da folha, tire outra foto com a folha preenchendo o quadro.",
+        ],
+        "evidence_none": [
+            "Nenhuma região isolada decide este diagnóstico: cobrir qualquer parte da foto o muda em menos de 2 pontos.",
+            "O mapa de evidência não mostra nenhuma região isolada que decida este diagnóstico.",
+        ],
+        "evidence_lesions_disease": " Confira se essas manchas correspondem às lesões que você vê.",
+        "and_place": " e ",
         "quality_adj": {"dark": "escura demais", "overexposed": "superexposta", "blurred": "desfocada"},
         "quality_subject": "a foto está ",
         "and": " e ",
@@ -273,6 +303,20 @@ def load_knowledge():
 # ----------------------------------------------------------------------------
 # Findings sampled over realistic ranges.
 
+def sample_evidence(rng):
+    """engine/evidence.c's words: none, or one or two places, strongest first."""
+    r = rng.random()
+    if r < 0.3:
+        return "none"
+    places = faithful.EVIDENCE_PLACES
+    weights = [0.25, 0.35, 0.2, 0.2]
+    first = rng.choices(places, weights)[0]
+    if r < 0.8:
+        return first
+    second = rng.choice([p for p in places if p != first])
+    return first + ", " + second
+
+
 def sample_findings(rng):
     label = rng.choice(LABELS)
     language = rng.choice(LANGS)
@@ -287,14 +331,14 @@ def sample_findings(rng):
     rconf = rng.randint(lo, hi)
     runner = rng.choice([l for l in LABELS if l != label])
     if label == "healthy":
-        area = min(5, int(rng.random() ** 2 * 6))
+        area = min(8, int(rng.random() ** 2 * 9))
     elif rng.random() < 0.4:
         # Real diseased photos measure low: 0-16% over Beans validation, often
         # 0-2% where small rust pustules are under-counted (engine/findings.c).
         area = rng.randint(0, 4)
     else:
         area = int(round(2 + 58 * rng.random() ** 1.5))
-    attention = rng.choices(["focused", "spread", "diffuse"], [0.4, 0.35, 0.25])[0]
+    evidence = sample_evidence(rng)
     q = rng.random()
     if q < 0.6:
         quality = ["good"]
@@ -311,7 +355,7 @@ def sample_findings(rng):
         "runner_up_confidence": rconf,
         "uncertain": "yes" if conf < 60 else "no",
         "affected_area": area,
-        "attention": attention,
+        "evidence": evidence,
         "quality": sep.join(quality),
     }
 
@@ -351,10 +395,7 @@ def compose(rng, f, kb):
     else:
         akey = "area_disease_low" if f["affected_area"] <= 2 else "area_disease"
     middle.append(rng.choice(p[akey]).format(**fmt))
-    att = rng.choice(p["attention"][f["attention"]])
-    if f["attention"] == "focused" and not healthy and rng.random() < 0.4:
-        att += p["attention_focused_disease"]
-    middle.append(att)
+    middle.append(evidence_sentences(rng, p, f["evidence"], healthy))
     if uncertain:
         middle.append(rng.choice(p["runner_uncertain"]).format(**fmt))
     elif rng.random() < 0.4:
@@ -413,6 +454,26 @@ def compose(rng, f, kb):
     if rng.random() < 0.7:
         return " ".join(findings_par) + "\n\n" + " ".join(know)
     return " ".join(findings_par + know)
+
+
+def evidence_sentences(rng, p, evidence, healthy):
+    places = faithful.evidence_list(evidence)
+    if not places:
+        return rng.choice(p["evidence_none"])
+    # Portuguese needs the places with their preposition ("na mão").
+    where = p.get("evidence_place_em", p["evidence_place"])
+    off = [x for x in places if x in faithful.OFF_LEAF]
+    if len(off) == len(places):
+        return rng.choice(p["evidence_off"]).format(off=p["and_place"].join(where[x] for x in off))
+    if len(places) == 1:
+        s = rng.choice(p["evidence_one"]).format(loc=where[places[0]])
+        if places[0] == "lesions" and not healthy and rng.random() < 0.4:
+            s += p["evidence_lesions_disease"]
+        return s
+    s = rng.choice(p["evidence_two"]).format(loc=p["and_place"].join(where[x] for x in places))
+    if off:
+        s += " " + rng.choice(p["evidence_part_off"])
+    return s
 
 
 def make_example(rng, kb, f=None):

@@ -22,7 +22,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
 import faithful  # noqa: E402
 
-KEYS = ("diagnosis", "confidence", "area", "numbers", "uncertain", "quality", "severity", "all")
+KEYS = ("diagnosis", "confidence", "area", "numbers", "uncertain", "quality", "severity", "evidence",
+        "all")
 
 
 def percent(share):
@@ -40,7 +41,7 @@ def findings_of(result, language):
         "runner_up_confidence": percent(f["runner_up_score"]),
         "uncertain": "yes" if result["uncertain"] else "no",
         "affected_area": percent(f["affected_area"]),
-        "attention": f["attention"],
+        "evidence": f["evidence"],
         "quality": f["quality"],
     }
 
@@ -53,6 +54,8 @@ def main():
     ap.add_argument("--vision-model", help="ViT folder (default: the CLI's shipped leaf-vit)")
     ap.add_argument("--language", default="en,pt_BR")
     ap.add_argument("--show", type=int, default=3, help="failures shown per language")
+    ap.add_argument("--evidence", default="auto",
+                    help="the CLI's --evidence (auto, coarse, fine): the map the prompt's evidence line comes from")
     ap.add_argument("--sample", action="store_true",
                     help="decode as the app does (the model's generation_config.json, seed 0) "
                          "instead of greedy")
@@ -63,7 +66,7 @@ def main():
     if not photos:
         sys.exit("no photos under %s" % a.photos)
     for lang in a.language.split(","):
-        argv = [a.cli, "diagnose", "--format", "json", "--language", lang]
+        argv = [a.cli, "diagnose", "--format", "json", "--language", lang, "--evidence", a.evidence]
         if not a.sample:
             argv.append("--greedy")
         if a.text_model:

@@ -16,7 +16,12 @@ tools/corpus/faithful.py:
   numbers    both appear and no other percent appears (runner-up's allowed);
   uncertain  uncertain=yes: says uncertain and advises a new photo;
              uncertain=no: does not call the result uncertain;
-  quality    every photo problem in the header is mentioned.
+  quality    every photo problem in the header is mentioned;
+  severity   no severity word other than the area's;
+  evidence   the sentences about evidence name exactly the places of the
+             header's evidence line ("none": no single region decides), a
+             place off the leaf comes with the advice to retake the photo with
+             the leaf filling the frame, and nothing speaks of attention.
 Also the held-out perplexity of the report tokens (teacher-forced, the tokens
 after <|report|> up to and including <|endoftext|>).
 
@@ -42,7 +47,8 @@ import bpe  # noqa: E402
 import faithful  # noqa: E402
 from export_gpt2 import load_folder  # noqa: E402
 
-KEYS = ("diagnosis", "confidence", "area", "numbers", "uncertain", "quality", "severity", "all")
+KEYS = ("diagnosis", "confidence", "area", "numbers", "uncertain", "quality", "severity", "evidence",
+        "all")
 
 
 @torch.no_grad()

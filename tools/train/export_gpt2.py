@@ -27,7 +27,7 @@ from gpt2 import Config, GPT2LMHeadModel  # noqa: E402
 PROMPT_TEMPLATE = ("<|findings|>\nlanguage: {language}\ndiagnosis: {label}\n"
                    "confidence: {confidence}%\nrunner-up: {runner_up} ({runner_up_confidence}%)\n"
                    "uncertain: {uncertain}\naffected area: {affected_area}%\n"
-                   "attention: {attention}\nphoto: {quality}\n<|report|>\n")
+                   "evidence: {evidence}\nphoto: {quality}\n<|report|>\n")
 
 # Sampling used by the app by default (eval_writer.py measures it too).
 GENERATION = {"do_sample": True, "temperature": 0.7, "top_k": 40, "top_p": 0.95}

@@ -106,6 +106,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-steps", type=int, default=0, help="0: until the time budget ends")
     ap.add_argument("--resume", help="start from this checkpoint's weights (fresh optimizer and schedule)")
+    ap.add_argument("--init-from", help="start from an exported model folder's weights (model.safetensors, "
+                    "F16 read as float32; fresh optimizer and schedule): fine-tuning the shipped writer")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -137,6 +139,12 @@ def main():
         model.load_state_dict(ck["model"])
         step0 = ck["step"]
         say("resumed from %s (step %d)" % (a.resume, step0))
+    elif a.init_from:
+        from export_gpt2 import load_folder
+        init = load_folder(a.init_from)
+        assert init.cfg.to_dict() == cfg.to_dict(), "model folder config differs: %s" % init.cfg.to_dict()
+        model.load_state_dict(init.state_dict())
+        say("initialised from %s" % a.init_from)
     model.to(a.device)
     n_params = sum(p.numel() for p in model.parameters())
     say("model: %d parameters, config %s" % (n_params, json.dumps(cfg.to_dict())))
