@@ -68,6 +68,8 @@ leafscope_diagnose_view_write_report (LeafscopeDiagnoseView *self, GFile *png_fi
   report.probs = d->probs;
   report.top_index = d->top_index;
   report.uncertain = d->uncertain;
+  report.status = d->status;
+  report.status_reason = d->status_reason;
   report.description = description;
   report.vision_model = vision;
   report.text_model = *description ? text : NULL;

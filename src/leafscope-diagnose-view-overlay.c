@@ -23,6 +23,10 @@ leafscope_diagnose_view_current_grid (LeafscopeDiagnoseView *self)
 
   if (d == NULL || d->grid_size <= 0)
     return NULL;
+  /* A photo the model cannot judge gets no map: nothing on it is evidence
+   * of a disease (issue 12). */
+  if (d->status == LS_DIAGNOSIS_NOT_A_LEAF || d->status == LS_DIAGNOSIS_UNUSABLE)
+    return NULL;
   method = gtk_drop_down_get_selected (self->method_dropdown);
   if (method != 1)
     return d->rollout;
