@@ -109,7 +109,7 @@ leafscope_status_reason (LsStatusReason reason)
     case LS_STATUS_REASON_INCOMPLETE:
       return _("The image file is damaged: it ends before the picture does.");
     case LS_STATUS_REASON_TOO_SMALL:
-      return _("The photo is too small to judge: the leaf's details are lost.");
+      return _("The photo is too small to judge: the leaf’s details are lost.");
     case LS_STATUS_REASON_TOO_DARK:
       return _("The photo is too dark to judge.");
     case LS_STATUS_REASON_OVEREXPOSED:

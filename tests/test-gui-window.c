@@ -1067,6 +1067,99 @@ test_evaluate_while_diagnosing (void)
   g_assert_null (leafscope_dataset_view_get_evaluation (view));
 }
 
+static gboolean
+scope_bar_shows_calibrate (gpointer data)
+{
+  GtkWidget *view = GTK_WIDGET (leafscope_window_get_dataset_view (window));
+  GtkWidget *revealer = find_descendant_named (view, "scope_revealer");
+  GtkWidget *button = find_descendant_named (view, "calibrate_button");
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)) && gtk_widget_get_visible (button);
+}
+
+static gboolean
+scope_on (gpointer data)
+{
+  return leafscope_worker_get_scope_state (leafscope_application_get_worker (app)) == LEAFSCOPE_SCOPE_ON;
+}
+
+/* A user's own HF ViT folder without a scope file: the verdict says the check
+ * is off, the Dataset view offers to calibrate it from the open dataset, and
+ * after calibrating the model has its scope file and the check is on. */
+static void
+test_calibrate (void)
+{
+  LeafscopeDatasetView *view = leafscope_window_get_dataset_view (window);
+  LeafscopeDiagnoseView *diagnose = leafscope_window_get_diagnose_view (window);
+  LeafscopePredictionList *list = LEAFSCOPE_PREDICTION_LIST (leafscope_diagnose_view_get_prediction_list (diagnose));
+  g_autofree char *model = g_build_filename (tmpdir, "own-vit", NULL);
+  g_autofree char *folder = g_build_filename (tmpdir, "dataset", NULL);
+  g_autofree char *scope_json = g_build_filename (model, LS_SCOPE_FILE_JSON, NULL);
+  g_autofree char *photo = NULL;
+  const char *classes[] = { "angular_leaf_spot", "bean_rust", "healthy" };
+  GtkWidget *label;
+
+  g_assert_cmpint (g_mkdir_with_parents (model, 0700), ==, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *files[] = { "config.json", "model.safetensors", "preprocessor_config.json" };
+      g_autofree char *src = ls_test_fixture ("vit-tiny", files[i], NULL);
+      g_autofree char *dst = g_build_filename (model, files[i], NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+      g_assert_true (g_file_set_contents (dst, data, len, NULL));
+    }
+  /* Eight photos per class, each a different colour pattern. */
+  for (guint c = 0; c < 3; c++)
+    for (int k = 0; k < 8; k++)
+      {
+        g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 48, 48);
+        g_autofree char *dir = g_build_filename (folder, classes[c], NULL);
+        g_autofree char *path = g_strdup_printf ("%s/p%d.png", dir, k);
+        guint8 *px = gdk_pixbuf_get_pixels (pixbuf);
+        int stride = gdk_pixbuf_get_rowstride (pixbuf);
+        for (int y = 0; y < 48; y++)
+          for (int x = 0; x < 48; x++)
+            {
+              guint8 *p = px + y * stride + x * 3;
+              p[0] = (guint8) (c * 80 + x * (k + 1));
+              p[1] = (guint8) (y * 4 + k * 20);
+              p[2] = (guint8) ((x + y) * (c + 1));
+            }
+        g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+        g_assert_true (gdk_pixbuf_save (pixbuf, path, "png", NULL, NULL));
+        if (photo == NULL)
+          photo = g_strdup (path);
+      }
+  g_settings_set_string (leafscope_application_get_settings (app), "vision-model", model);
+
+  /* The verdict says the check is off. */
+  diagnose_path (photo);
+  g_assert_false (leafscope_diagnose_view_get_diagnosis (diagnose)->scope_checked);
+  g_assert_nonnull (strstr (leafscope_prediction_list_get_detail (list), "scope check is off"));
+
+  leafscope_window_set_view (window, "dataset");
+  leafscope_dataset_view_open_folder (view, folder);
+  g_assert_true (test_wait_for (dataset_ready, NULL, 60));
+  g_assert_true (test_wait_for (scope_bar_shows_calibrate, NULL, 60));
+  label = find_descendant_named (GTK_WIDGET (view), "scope_label");
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "scope check is off"));
+  screenshot ("scope-off.png");
+
+  g_signal_emit_by_name (find_descendant_named (GTK_WIDGET (view), "calibrate_button"), "clicked");
+  g_assert_false (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "evaluate")));
+  g_assert_true (test_wait_for (scope_on, NULL, 120));
+  g_test_message ("%s", gtk_label_get_text (GTK_LABEL (label)));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "Scope check on"));
+  g_assert_true (g_file_test (scope_json, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "evaluate")));
+
+  /* The next diagnosis is checked. */
+  leafscope_window_set_view (window, "diagnose");
+  diagnose_path (photo);
+  g_assert_true (leafscope_diagnose_view_get_diagnosis (diagnose)->scope_checked);
+}
+
 /* Loading a photo clears the old verdict and description at once. */
 static void
 test_loading_clears (void)
@@ -1517,6 +1610,7 @@ main (int argc, char *argv[])
   ADD ("/Gui/Window/loading-clears", test_loading_clears);
   ADD ("/Gui/Window/model-change", test_model_change);
   ADD ("/Gui/Window/dataset-evaluate", test_dataset);
+  ADD ("/Gui/Window/calibrate", test_calibrate);
   ADD ("/Gui/Window/evaluate-while-diagnosing", test_evaluate_while_diagnosing);
   ADD ("/Gui/Window/keyboard", test_keyboard);
   ADD ("/Gui/Window/stable-sizes", test_stable_sizes);
