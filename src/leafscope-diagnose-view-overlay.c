@@ -25,7 +25,7 @@ leafscope_diagnose_view_current_grid (LeafscopeDiagnoseView *self)
     return NULL;
   /* A photo the model cannot judge gets no map: nothing on it is evidence
    * of a disease (issue 12). */
-  if (d->status == LS_DIAGNOSIS_NOT_A_LEAF || d->status == LS_DIAGNOSIS_UNUSABLE)
+  if (leafscope_diagnose_view_not_judged (self))
     return NULL;
   method = gtk_drop_down_get_selected (self->method_dropdown);
   if (method != 1)
@@ -47,7 +47,9 @@ update_heatmap (LeafscopeDiagnoseView *self)
   int w, h;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->head_dropdown),
-                            gtk_drop_down_get_selected (self->method_dropdown) == 1);
+                            gtk_drop_down_get_selected (self->method_dropdown) == 1
+                            && !leafscope_diagnose_view_not_judged (self));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->method_dropdown), !leafscope_diagnose_view_not_judged (self));
   if (grid == NULL || self->image == NULL)
     {
       leafscope_photo_view_set_heatmap (self->photo_view, NULL);

@@ -109,7 +109,7 @@ show_not_judged (LeafscopePredictionList *self, const LsDiagnosis *d)
                                            leafscope_status_guidance (d->status));
 
   leafscope_prediction_list_show_status (self, d->status == LS_DIAGNOSIS_UNUSABLE
-                                               ? "image-loading-symbolic" : "camera-photo-symbolic",
+                                               ? "image-x-generic-symbolic" : "camera-photo-symbolic",
                                          leafscope_status_title (d->status), text);
 }
 

@@ -79,16 +79,21 @@ leafscope_report_to_markdown (const LeafscopeReport *r)
       g_string_append (s, "\n");
     }
 
-  g_string_append_printf (s, "## %s\n\n", _("Machine-written description"));
-  if (r->description && *r->description)
+  /* A photo the model cannot judge gets no description: the guidance above
+   * says what there is to say. */
+  if (r->status != LS_DIAGNOSIS_NOT_A_LEAF && r->status != LS_DIAGNOSIS_UNUSABLE)
     {
-      g_autofree char *text = g_strstrip (g_strdup (r->description));
-      g_string_append_printf (s, "%s\n\n", text);
-      g_string_append_printf (s, "*%s*\n\n", _("Written by a language model from what the vision model found; "
-                                                  "it can be wrong."));
+      g_string_append_printf (s, "## %s\n\n", _("Machine-written description"));
+      if (r->description && *r->description)
+        {
+          g_autofree char *text = g_strstrip (g_strdup (r->description));
+          g_string_append_printf (s, "%s\n\n", text);
+          g_string_append_printf (s, "*%s*\n\n", _("Written by a language model from what the vision model found; "
+                                                      "it can be wrong."));
+        }
+      else
+        g_string_append_printf (s, "%s\n\n", _("No description was generated."));
     }
-  else
-    g_string_append_printf (s, "%s\n\n", _("No description was generated."));
 
   if (facts != NULL && !r->uncertain)
     {

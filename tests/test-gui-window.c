@@ -209,6 +209,8 @@ assert_not_judged (LsDiagnosisStatus status, const char *title, const char *reas
   g_assert_nonnull (expected);
   g_assert_cmpstr (g_strstrip (text), ==, g_strstrip (expected));
   g_assert_null (leafscope_window_get_error (window));
+  /* Nothing to write again. */
+  g_assert_false (g_action_group_get_action_enabled (leafscope_diagnose_view_get_action_group (view), "regenerate"));
 }
 
 static void
@@ -234,6 +236,7 @@ test_not_a_leaf (void)
   g_assert_nonnull (strstr (md, "not_a_leaf (out_of_scope)"));
   g_assert_null (strstr (md, "| Class |"));
   g_assert_null (strstr (md, "What to do:"));
+  g_assert_null (strstr (md, "Machine-written description"));
 }
 
 static void
