@@ -141,7 +141,7 @@ leafscope_prediction_list_show_diagnosis (LeafscopePredictionList *self, const L
         g_string_append_printf (detail, "%s ", reason);
       /* TRANSLATORS: the two likeliest classes of an uncertain result, each
        * with its probability in percent */
-      g_string_append_printf (detail, _("It may be %s (%.0f %%) or %s (%.0f %%)."),
+      g_string_append_printf (detail, _("It may be %s (%.0f %%) or %s (%.0f %%)."),
                               top, 100.0 * d->probs[order[0]], second, 100.0 * d->probs[order[1]]);
     }
   else if (d->uncertain)
