@@ -4,8 +4,9 @@
  * bench/torch_ref.py:
  *
  *   info | load_vit DIR | vit BATCH | load_gpt2 DIR | prefill N | decode P N
- *   | load_diagnoser DIR | diagnose IMAGE | load_lm DIR | writer N TEXT
+ *   | load_diagnoser DIR | diagnose IMAGE | diagnose_fast IMAGE | load_lm DIR | writer N TEXT
  *   | sgemm M N K [REPS] | bandwidth MB | fma | rss | quit
+ *   | products f32|f16|bf16 [avx512|avx2|portable|auto] [REPS]
  *
  * Not a test: it prints timings, it checks nothing. */
 #include <cblas.h>
@@ -22,6 +23,7 @@
 #include "generate.h"
 #include "gpt2.h"
 #include "image.h"
+#include "matvec.h"
 #include "ops.h"
 #include "vit.h"
 
@@ -33,6 +35,7 @@ typedef struct {
   LsGpt2          *gpt2;
   float           *logits;           /* [vocab] */
   LsDiagnoser     *diagnoser;
+  LsPreprocessConfig diagnoser_pre;  /* its input size, for the fast decode */
   LsLanguageModel *lm;
 } Bench;
 
@@ -97,8 +100,10 @@ cmd_info (Bench *b)
 {
   g_autofree char *text = ls_cpu_describe ();
   g_autofree char *esc = g_strescape (text, NULL);
-  printf ("{\"ok\": true, \"blas_core\": \"%s\", \"threads\": %d, \"describe\": \"%s\"}\n",
-          ls_cpu_get_blas_core (), ls_cpu_get_blas_threads (), esc);
+  printf ("{\"ok\": true, \"blas_core\": \"%s\", \"threads\": %d, \"path\": \"%s\", "
+          "\"best_path\": \"%s\", \"describe\": \"%s\"}\n",
+          ls_cpu_get_blas_core (), ls_cpu_get_blas_threads (), ls_cpu_path_name (ls_cpu_get_path ()),
+          ls_cpu_path_name (ls_cpu_best_path (ls_cpu_get_features ())), esc);
 }
 
 static void
@@ -221,28 +226,39 @@ cmd_load_diagnoser (Bench *b, const char *dir)
   double t = now_ms ();
   b->diagnoser = ls_diagnoser_new (dir, NULL, &error);
   double ms = now_ms () - t;
-  if (b->diagnoser == NULL)
+  if (b->diagnoser == NULL || !ls_preprocess_config_load (&b->diagnoser_pre, dir, &error))
     return reply_error (error);
   printf ("{\"ok\": true, \"ms\": %.4f}\n", ms);
 }
 
+/* Photo to diagnosis: decode, preprocess, ViT with attentions, maps,
+ * findings.  @fast: the decode at reduced size (ls_image_load_for_input)
+ * instead of the exact one. */
 static void
-cmd_diagnose (Bench *b, const char *path)
+cmd_diagnose (Bench *b, const char *path, gboolean fast)
 {
   GError *error = NULL;
   if (b->diagnoser == NULL)
     return reply_error (NULL);
-  /* Photo to diagnosis: decode, preprocess, ViT with attentions, maps, findings. */
+  int in_w = b->diagnoser_pre.shortest_edge > 0 ? b->diagnoser_pre.shortest_edge : b->diagnoser_pre.width;
+  int in_h = b->diagnoser_pre.shortest_edge > 0 ? b->diagnoser_pre.shortest_edge : b->diagnoser_pre.height;
   double t = now_ms ();
-  LsImage *image = ls_image_load (path, &error);
+  LsImage *image = fast ? ls_image_load_for_input (path, MAX (in_w, 1), MAX (in_h, 1), &error)
+                        : ls_image_load (path, &error);
   if (image == NULL)
     return reply_error (error);
+  double decoded = now_ms ();
   LsDiagnosis *d = ls_diagnoser_classify (b->diagnoser, image, 0.5f, NULL, &error);
   double ms = now_ms () - t;
+  int w = image->width, h = image->height;
   ls_image_free (image);
   if (d == NULL)
     return reply_error (error);
-  printf ("{\"ok\": true, \"ms\": %.4f, \"top\": %d}\n", ms, d->top_index);
+  printf ("{\"ok\": true, \"ms\": %.4f, \"decode_ms\": %.4f, \"decoded\": [%d, %d], "
+          "\"top\": %d, \"probs\": [", ms, decoded - t, w, h, d->top_index);
+  for (int i = 0; i < d->n_labels; i++)
+    printf ("%s%.7g", i ? ", " : "", d->probs[i]);
+  printf ("]}\n");
   ls_diagnosis_free (d);
 }
 
@@ -402,74 +418,216 @@ cmd_fma (Bench *b, int threads)
 #endif
 }
 
+/* The bandwidth bound: a read-only probe that every thread runs at once,
+ * reading its part of a buffer as S interleaved sequential streams in the
+ * widest vectors the CPU has (AVX-512 when present).  The best over S = 1,
+ * 2, 4, 8, 16 and over repeats counts: a bound must be at least what any real
+ * kernel reaches (one stream per core left bandwidth unused on a Xeon:
+ * 9.9 GB/s where the decoding kernels drew 18.6). */
 typedef struct {
-  const guint32 *p;
-  gsize          n;
-  guint32        sum;
+  const guint8 *p;
+  gsize         bytes;   /* a multiple of 64 * streams */
+  int           streams;
+  gboolean      wide;
+  guint32       sum;
 } ReadJob;
 
-typedef guint32 U32x8 __attribute__ ((vector_size (32)));
+#define MAX_STREAMS 16
 
-/* Each thread reads its part as READ_STREAMS interleaved sequential streams:
- * one stream per core leaves bandwidth unused (one core keeps too few
- * misses in flight; measured on a Xeon: 9.9 GB/s with one, where the
- * decoding kernels, reading four rows at a time, drew 18.6). */
-#define READ_STREAMS 4
+#if defined(__x86_64__)
+__attribute__ ((target ("avx512f"))) static guint32
+read_streams_512 (const guint8 *p, gsize bytes, int streams)
+{
+  __m512i acc[MAX_STREAMS];
+  gsize part = bytes / streams;
+  for (int s = 0; s < MAX_STREAMS; s++)
+    acc[s] = _mm512_setzero_si512 ();
+  for (gsize i = 0; i < part; i += 64)
+    for (int s = 0; s < streams; s++)
+      acc[s] = _mm512_add_epi32 (acc[s], _mm512_load_si512 ((const void *) (p + s * part + i)));
+  for (int s = 1; s < streams; s++)
+    acc[0] = _mm512_add_epi32 (acc[0], acc[s]);
+  return (guint32) _mm512_reduce_add_epi32 (acc[0]);
+}
+
+__attribute__ ((target ("avx2"))) static guint32
+read_streams_256 (const guint8 *p, gsize bytes, int streams)
+{
+  __m256i acc[MAX_STREAMS];
+  gsize part = bytes / streams;
+  for (int s = 0; s < MAX_STREAMS; s++)
+    acc[s] = _mm256_setzero_si256 ();
+  for (gsize i = 0; i < part; i += 64)
+    for (int s = 0; s < streams; s++)
+      {
+        const __m256i *q = (const __m256i *) (p + s * part + i);
+        acc[s] = _mm256_add_epi32 (acc[s], _mm256_add_epi32 (_mm256_load_si256 (q),
+                                                             _mm256_load_si256 (q + 1)));
+      }
+  for (int s = 1; s < streams; s++)
+    acc[0] = _mm256_add_epi32 (acc[0], acc[s]);
+  guint32 out[8], sum = 0;
+  _mm256_storeu_si256 ((__m256i *) out, acc[0]);
+  for (int k = 0; k < 8; k++)
+    sum += out[k];
+  return sum;
+}
+#endif
 
 static gpointer
 read_job (gpointer data)
 {
   ReadJob *job = data;
-  /* Integer sums in 32-byte vectors (plain SSE2 when the target has no
-   * AVX2): the loop is bound by memory, not by the adds. */
-  U32x8 acc[READ_STREAMS] = { { 0 } };
-  gsize m = job->n / READ_STREAMS / 8 * 8;
-  for (gsize i = 0; i < m; i += 8)
-    for (int s = 0; s < READ_STREAMS; s++)
-      {
-        U32x8 v;
-        memcpy (&v, job->p + s * m + i, sizeof v);
-        acc[s] += v;
-      }
+#if defined(__x86_64__)
+  job->sum = job->wide ? read_streams_512 (job->p, job->bytes, job->streams)
+                       : read_streams_256 (job->p, job->bytes, job->streams);
+#else
   guint32 sum = 0;
-  for (gsize i = m * READ_STREAMS; i < job->n; i++)
-    sum += job->p[i];
-  for (int s = 0; s < READ_STREAMS; s++)
-    for (int k = 0; k < 8; k++)
-      sum += acc[s][k];
+  for (gsize i = 0; i < job->bytes; i += 4)
+    sum += *(const guint32 *) (job->p + i);
   job->sum = sum;
+#endif
   return NULL;
 }
 
 static void
 cmd_bandwidth (Bench *b, int mb, int threads)
 {
-  gsize n = (gsize) mb * 1024 * 1024 / 4;
   threads = CLAMP (threads, 1, 64);
-  g_autofree guint32 *a = g_new (guint32, n);
-  for (gsize i = 0; i < n; i++)
-    a[i] = (guint32) i;
-  double best = INFINITY;
-  guint32 check = 0;
-  for (int r = 0; r < 5; r++)
+  gsize unit = (gsize) 64 * MAX_STREAMS * threads;
+  gsize bytes = MAX ((gsize) mb * 1024 * 1024 / unit, 1) * unit;
+  guint8 *a = NULL;
+  if (posix_memalign ((void **) &a, 2 * 1024 * 1024, bytes) != 0)
+    return reply_error (NULL);
+  for (gsize i = 0; i < bytes / 4; i++)
+    ((guint32 *) a)[i] = (guint32) i;
+#if defined(__x86_64__)
+  LsCpuFeatures f = ls_cpu_get_features ();
+  gboolean wide = (f & LS_CPU_AVX512F) != 0;
+  if (!wide && !(f & LS_CPU_AVX2))
     {
-      ReadJob jobs[64];
-      GThread *th[64];
-      double t = now_ms ();
-      for (int i = 0; i < threads; i++)
-        {
-          gsize lo = n * i / threads, hi = n * (i + 1) / threads;
-          jobs[i] = (ReadJob) { a + lo, hi - lo, 0 };
-          th[i] = g_thread_new ("bw", read_job, &jobs[i]);
-        }
-      for (int i = 0; i < threads; i++)
-        {
-          g_thread_join (th[i]);
-          check += jobs[i].sum;
-        }
-      best = MIN (best, now_ms () - t);
+      free (a);
+      return reply_error (NULL);
     }
-  printf ("{\"ok\": true, \"gbs\": %.3f, \"check\": %u}\n", n * 4.0 / (best * 1e-3) / 1e9, check);
+#else
+  gboolean wide = FALSE;
+#endif
+  static const int stream_counts[] = { 1, 2, 4, 8, 16 };
+  double best[G_N_ELEMENTS (stream_counts)];
+  guint32 check = 0;
+  for (gsize k = 0; k < G_N_ELEMENTS (stream_counts); k++)
+    best[k] = INFINITY;
+  /* Stream counts in turns, repeated: a burst of load from elsewhere hits
+   * one repeat of each, not every repeat of one. */
+  for (int r = 0; r < 4; r++)
+    for (gsize k = 0; k < G_N_ELEMENTS (stream_counts); k++)
+      {
+        ReadJob jobs[64];
+        GThread *th[64];
+        double t = now_ms ();
+        for (int i = 0; i < threads; i++)
+          {
+            gsize part = bytes / threads;
+            jobs[i] = (ReadJob) { a + part * i, part, stream_counts[k], wide, 0 };
+            th[i] = g_thread_new ("bw", read_job, &jobs[i]);
+          }
+        for (int i = 0; i < threads; i++)
+          {
+            g_thread_join (th[i]);
+            check += jobs[i].sum;
+          }
+        best[k] = MIN (best[k], now_ms () - t);
+      }
+  free (a);
+  double top = 0;
+  printf ("{\"ok\": true, \"lanes\": %d, \"by_streams\": {", wide ? 16 : 8);
+  for (gsize k = 0; k < G_N_ELEMENTS (stream_counts); k++)
+    {
+      double gbs = bytes / (best[k] * 1e-3) / 1e9;
+      top = MAX (top, gbs);
+      printf ("%s\"%d\": %.3f", k ? ", " : "", stream_counts[k], gbs);
+    }
+  printf ("}, \"gbs\": %.3f, \"mb\": %.1f, \"check\": %u}\n", top, bytes / 1048576.0, check);
+}
+
+/* The one-row products of decoding one GPT-2 124M token (12 layers of
+ * [768, 2304], [768, 768], [768, 3072], [3072, 768] stored [in, out], and
+ * the [50257, 768] LM head stored [out, in]) on synthetic weights, with the
+ * kernels of one path: the decode kernels alone, paths side by side in one
+ * process.  @dtype: f32, f16 or bf16; @path: avx512, avx2, portable or
+ * "auto".  Median and best ms per token over @reps, and GB/s at the best. */
+static void
+cmd_products (Bench *b, const char *dtype_name, const char *path_name, int reps, int threads)
+{
+  static const int shapes[4][2] = { { 768, 2304 }, { 768, 768 }, { 768, 3072 }, { 3072, 768 } };
+  const int layers = 12, vocab = 50257, embd = 768;
+  LsDtype dtype = g_str_equal (dtype_name, "f32") ? LS_DTYPE_F32
+                  : g_str_equal (dtype_name, "bf16") ? LS_DTYPE_BF16 : LS_DTYPE_F16;
+  gsize esize = dtype == LS_DTYPE_F32 ? 4 : 2;
+  LsCpuPath path = ls_cpu_get_path ();
+  if (path_name != NULL && !g_str_equal (path_name, "auto") && !ls_cpu_path_parse (path_name, &path))
+    return reply_error (NULL);
+
+  gsize per_layer = 0;
+  for (int k = 0; k < 4; k++)
+    per_layer += (gsize) shapes[k][0] * shapes[k][1];
+  gsize total = per_layer * layers + (gsize) vocab * embd;
+  guint8 *w = g_malloc (total * esize);
+  /* Small values of either sign, the same bit patterns every run. */
+  guint32 s = 1;
+  for (gsize i = 0; i < total; i++)
+    {
+      s = s * 1664525u + 1013904223u;
+      float v = ((s >> 9) / (float) (1u << 23) - 0.5f) * 0.04f;
+      if (esize == 4)
+        memcpy (w + 4 * i, &v, 4);
+      else
+        {
+          guint32 bits;
+          memcpy (&bits, &v, 4);
+          guint16 h = dtype == LS_DTYPE_BF16 ? (guint16) (bits >> 16) : ls_float_to_f16 (v);
+          memcpy (w + 2 * i, &h, 2);
+        }
+    }
+  float *x = g_new (float, 3072), *y = g_new (float, vocab), *bias = g_new0 (float, 3072);
+  for (int i = 0; i < 3072; i++)
+    x[i] = (float) ((i * 37) % 101) / 101.0f - 0.5f;
+
+  LsMatvec *mv = ls_matvec_new_for_path (threads, path);
+  double *times = g_new (double, reps + 1);
+  for (int r = -1; r < reps; r++)   /* one warm-up pass */
+    {
+      double t = now_ms ();
+      const guint8 *p = w;
+      for (int l = 0; l < layers; l++)
+        for (int k = 0; k < 4; k++)
+          {
+            ls_matvec_in_out (mv, y, x, p, dtype, bias, shapes[k][0], shapes[k][1]);
+            p += (gsize) shapes[k][0] * shapes[k][1] * esize;
+          }
+      ls_matvec_out_in (mv, y, x, p, dtype, NULL, embd, vocab);
+      if (r >= 0)
+        times[r] = now_ms () - t;
+    }
+  double sorted[reps];
+  memcpy (sorted, times, sizeof (double) * reps);
+  for (int i = 1; i < reps; i++)
+    for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--)
+      {
+        double tmp = sorted[j];
+        sorted[j] = sorted[j - 1];
+        sorted[j - 1] = tmp;
+      }
+  printf ("{\"ok\": true, \"kernels\": \"%s\", \"ms\": %.4f, \"best_ms\": %.4f, "
+          "\"gbs\": %.3f, \"mb\": %.1f, \"check\": %.6g}\n",
+          ls_matvec_get_kernels (mv), sorted[reps / 2], sorted[0],
+          total * esize / (sorted[0] * 1e-3) / 1e9, total * esize / 1048576.0, y[0]);
+  ls_matvec_free (mv);
+  g_free (times);
+  g_free (w);
+  g_free (x);
+  g_free (y);
+  g_free (bias);
 }
 
 static void
@@ -525,7 +683,9 @@ main (int argc, char **argv)
       else if (strcmp (line, "load_diagnoser") == 0)
         cmd_load_diagnoser (&b, arg);
       else if (strcmp (line, "diagnose") == 0)
-        cmd_diagnose (&b, arg);
+        cmd_diagnose (&b, arg, FALSE);
+      else if (strcmp (line, "diagnose_fast") == 0)
+        cmd_diagnose (&b, arg, TRUE);
       else if (strcmp (line, "load_lm") == 0)
         cmd_load_lm (&b, arg);
       else if (strcmp (line, "writer") == 0)
@@ -535,6 +695,13 @@ main (int argc, char **argv)
         }
       else if (strcmp (line, "sgemm") == 0)
         cmd_sgemm (&b, i1, i2, i3, i4 > 0 ? i4 : 5);
+      else if (strcmp (line, "products") == 0)
+        {
+          g_auto(GStrv) words = g_strsplit (arg, " ", 0);
+          int n = g_strv_length (words);
+          cmd_products (&b, n > 0 ? words[0] : "f16", n > 1 ? words[1] : "auto",
+                        n > 2 ? MAX (atoi (words[2]), 1) : 10, threads);
+        }
       else if (strcmp (line, "bandwidth") == 0)
         cmd_bandwidth (&b, i1, threads);
       else if (strcmp (line, "fma") == 0)

@@ -27,8 +27,21 @@ typedef enum {
   LS_CPU_AVX512BW   = 1 << 9,
   LS_CPU_AVX512DQ   = 1 << 10,
   LS_CPU_AVX512VL   = 1 << 11,
+  LS_CPU_AVX512_BF16 = 1 << 12,
   LS_CPU_VENDOR_AMD = 1 << 30,  /* not a feature: who made it (picks Zen over Haswell) */
 } LsCpuFeatures;
+
+/* The kernel set the engine's own hot loops (matvec.c, vecmath.c) run:
+ * chosen once per process from the CPU, or forced with LS_CPU_PATH_ENV
+ * ("avx512", "avx2" or "portable") so that tests and benchmarks cover each
+ * one on any machine. */
+typedef enum {
+  LS_CPU_PATH_PORTABLE,  /* plain C loops */
+  LS_CPU_PATH_AVX2,      /* AVX2 + FMA + F16C */
+  LS_CPU_PATH_AVX512,    /* AVX-512 F, BW, DQ, VL (and the AVX2 set) */
+} LsCpuPath;
+
+#define LS_CPU_PATH_ENV "LEAFSCOPE_CPU_PATH"
 
 /* The environment variable that marks a process as already re-executed. */
 #define LS_CPU_REEXEC_GUARD "LEAFSCOPE_BLAS_CORE_SET"
@@ -36,6 +49,23 @@ typedef enum {
 /* Features of the running CPU (and OS support for the wide registers);
  * 0 on other architectures. */
 LsCpuFeatures ls_cpu_detect_features   (void);
+/* ls_cpu_detect_features() once per process (cached). */
+LsCpuFeatures ls_cpu_get_features      (void);
+/* The widest path @features can run.  Pure. */
+LsCpuPath     ls_cpu_best_path         (LsCpuFeatures features);
+/* "avx512", "avx2", "portable". */
+const char   *ls_cpu_path_name         (LsCpuPath     path);
+/* Parses a path name (case-insensitive); FALSE when unknown.  Pure. */
+gboolean      ls_cpu_path_parse        (const char   *name,
+                                        LsCpuPath    *path);
+/* The whole decision, pure: @forced (LS_CPU_PATH_ENV's value, may be NULL)
+ * when it names a path @features can run, the best path otherwise. */
+LsCpuPath     ls_cpu_plan_path         (LsCpuFeatures features,
+                                        const char   *forced);
+/* The path of this process: ls_cpu_plan_path() of the cached features and
+ * LS_CPU_PATH_ENV, decided once (a warning when the variable names an
+ * unknown path or one the CPU cannot run). */
+LsCpuPath     ls_cpu_get_path          (void);
 /* The OpenBLAS core that best fits @features (an OPENBLAS_CORETYPE value),
  * or NULL when nothing better than OpenBLAS' own choice is known.  Pure. */
 const char   *ls_cpu_select_blas_core  (LsCpuFeatures features);

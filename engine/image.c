@@ -84,6 +84,7 @@ typedef struct {
   gboolean too_large;
   int      rows_done; /* bottom edge of the decoded area so far */
   int      max_side;  /* > 0: scale down to fit (thumbnails) */
+  int      min_side;  /* > 0, JPEG: DCT-scale down, keeping both sides >= this */
 } SizeCheck;
 
 static void
@@ -184,10 +185,24 @@ on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer user_
       int h = (int) MAX (1, (gint64) height * check->max_side / longest);
       gdk_pixbuf_loader_set_size (loader, w, h);
     }
+  else if (check->min_side > 0)
+    {
+      /* libjpeg decodes at 1/2, 1/4 or 1/8 of the size for a fraction of
+       * the work (fewer DCT coefficients, fewer pixels); GdkPixbuf's JPEG
+       * loader picks the smallest of those that is at least the size asked
+       * for, so asking exactly ceil(side / k) leaves nothing for the
+       * loader to rescale. */
+      for (int k = 8; k >= 2; k /= 2)
+        if ((MIN (width, height) + k - 1) / k >= check->min_side)
+          {
+            gdk_pixbuf_loader_set_size (loader, (width + k - 1) / k, (height + k - 1) / k);
+            break;
+          }
+    }
 }
 
 static LsImage *
-decode (GBytes *bytes, int max_side, GError **error)
+decode (GBytes *bytes, int max_side, int min_side, GError **error)
 {
   gsize size = 0;
   const guint8 *data = g_bytes_get_data (bytes, &size);
@@ -210,7 +225,9 @@ decode (GBytes *bytes, int max_side, GError **error)
                    "this system cannot decode %s images: %s", format, local_error->message);
       return NULL;
     }
-  SizeCheck check = { 0, 0, FALSE, 0, max_side };
+  /* Only JPEG scales inside the decoder; other loaders would decode whole
+   * and then rescale with their own filter. */
+  SizeCheck check = { 0, 0, FALSE, 0, max_side, strcmp (format, "jpeg") == 0 ? min_side : 0 };
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &check);
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &check);
 
@@ -289,11 +306,11 @@ decode (GBytes *bytes, int max_side, GError **error)
 LsImage *
 ls_image_new_from_bytes (GBytes *bytes, GError **error)
 {
-  return decode (bytes, 0, error);
+  return decode (bytes, 0, 0, error);
 }
 
 static LsImage *
-load_file (const char *path, int max_side, GError **error)
+load_file (const char *path, int max_side, int min_side, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, &local_error);
@@ -304,7 +321,7 @@ load_file (const char *path, int max_side, GError **error)
       return NULL;
     }
   g_autoptr(GBytes) bytes = g_mapped_file_get_bytes (mapped);
-  LsImage *image = decode (bytes, max_side, &local_error);
+  LsImage *image = decode (bytes, max_side, min_side, &local_error);
   if (image == NULL)
     {
       g_set_error (error, LS_ERROR, local_error->code, "%s: %s", path, local_error->message);
@@ -316,14 +333,25 @@ load_file (const char *path, int max_side, GError **error)
 LsImage *
 ls_image_load (const char *path, GError **error)
 {
-  return load_file (path, 0, error);
+  return load_file (path, 0, 0, error);
 }
 
 LsImage *
 ls_image_load_thumbnail (const char *path, int max_side, GError **error)
 {
   g_return_val_if_fail (max_side > 0, NULL);
-  return load_file (path, max_side, error);
+  return load_file (path, max_side, 0, error);
+}
+
+LsImage *
+ls_image_load_for_input (const char *path, int input_width, int input_height, GError **error)
+{
+  g_return_val_if_fail (input_width > 0 && input_height > 0, NULL);
+  /* Both sides at least LS_IMAGE_REDUCE_MARGIN times the input's larger
+   * side (a rotated photo swaps its sides): the resize to the input still
+   * averages several decoded pixels into each. */
+  gint64 min_side = (gint64) MAX (input_width, input_height) * LS_IMAGE_REDUCE_MARGIN;
+  return load_file (path, 0, (int) MIN (min_side, G_MAXINT), error);
 }
 
 LsImage *

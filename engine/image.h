@@ -33,6 +33,22 @@ LsImage *ls_image_new_from_bytes (GBytes       *bytes,
 LsImage *ls_image_load_thumbnail (const char   *path,
                                   int           max_side,
                                   GError      **error);
+/* How many times the model's input side a JPEG keeps when
+ * ls_image_load_for_input() decodes it at a reduced size. */
+#define LS_IMAGE_REDUCE_MARGIN 2
+
+/* ls_image_load() for a model whose input is @input_width x @input_height
+ * (the fast path from photo to verdict): a JPEG far larger than the input
+ * is decoded at 1/2, 1/4 or 1/8 of its size (libjpeg's DCT scaling, the
+ * smallest that keeps both sides >= LS_IMAGE_REDUCE_MARGIN times the
+ * input's larger side); other formats and smaller JPEGs decode exactly as
+ * ls_image_load().  The pixels then differ slightly from the exact path's
+ * (which transformers' processor matches and the reference checks use);
+ * bench/README.md states the difference in probabilities. */
+LsImage *ls_image_load_for_input (const char   *path,
+                                  int           input_width,
+                                  int           input_height,
+                                  GError      **error);
 /* Copies 8-bit RGB or RGBA pixels (e.g. from a GdkTexture download). */
 LsImage *ls_image_new_from_data  (const guint8 *data,
                                   int           width,

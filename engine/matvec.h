@@ -4,8 +4,8 @@
  * does not switch to gemv), which reads and writes every weight byte again;
  * and an F16 checkpoint widened to float32 doubles both the memory and the
  * bytes read per token.  These kernels read each weight once, in the dtype it
- * has in the file (F32, or F16 converted on the fly with F16C when the CPU has
- * it: runtime dispatch, a portable loop otherwise), split over a few threads
+ * has in the file (F32, F16 or BF16, widened in registers: AVX-512, AVX2 +
+ * FMA + F16C or a portable loop, chosen at run time), split over a few threads
  * because one core alone cannot use the memory bandwidth.
  *
  * An LsMatvec owns its worker threads; use it from one thread at a time.
@@ -13,20 +13,26 @@
 #pragma once
 
 #include <glib.h>
+#include "cpu.h"
 #include "safetensors.h"
 
 G_BEGIN_DECLS
 
 typedef struct _LsMatvec LsMatvec;
 
-/* @n_threads <= 0: as many as OpenBLAS uses. */
+/* @n_threads <= 0: as many as OpenBLAS uses.  Kernels of ls_cpu_get_path(). */
 LsMatvec   *ls_matvec_new        (int          n_threads);
+/* The kernels of @path, or of the best path the CPU runs when it cannot run
+ * @path (tests cover every path in one process). */
+LsMatvec   *ls_matvec_new_for_path (int        n_threads,
+                                    LsCpuPath  path);
 int         ls_matvec_get_n_threads (LsMatvec *self);
-/* "avx2+fma+f16c" or "portable": which kernels this CPU runs. */
+/* The path whose kernels run ("avx512", "avx2", "portable"). */
 const char *ls_matvec_get_kernels (LsMatvec   *self);
+LsCpuPath   ls_matvec_get_path   (LsMatvec    *self);
 
-/* y[out] = x[in] . W + b, W stored [in, out] (GPT-2 Conv1D), dtype F32 or
- * F16; @w may be unaligned; @b may be NULL. */
+/* y[out] = x[in] . W + b, W stored [in, out] (GPT-2 Conv1D), dtype F32, F16
+ * or BF16 (widened exactly); @w may be unaligned; @b may be NULL. */
 void        ls_matvec_in_out     (LsMatvec    *self,
                                   float       *y,
                                   const float *x,

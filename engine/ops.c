@@ -155,12 +155,5 @@ ls_f16_to_f32 (float *dst, const void *src, gsize n)
 void
 ls_bf16_to_f32 (float *dst, const void *src, gsize n)
 {
-  const guint8 *p = src;
-  for (gsize i = 0; i < n; i++)
-    {
-      uint16_t h;
-      memcpy (&h, p + 2 * i, 2);
-      uint32_t bits = (uint32_t) h << 16;
-      memcpy (dst + i, &bits, 4);
-    }
+  ls_vec_bf16_to_f32 (dst, src, n);  /* a shift, 8 or 16 at a time */
 }

@@ -1,6 +1,7 @@
 /* vecmath.h: the element-wise functions of the transformer blocks (GELU,
- * softmax, LayerNorm) written for 8-wide AVX2 + FMA when the CPU has it
- * (runtime dispatch; the libm loops otherwise).
+ * softmax, LayerNorm, F16/BF16 widening) written for 16-wide AVX-512 and
+ * 8-wide AVX2 + FMA (runtime dispatch on ls_cpu_get_path(); the libm loops
+ * otherwise).
  *
  * Without -ffast-math, GCC vectorises neither erff/expf/tanhf calls nor float
  * reductions, so these took a fifth of a small ViT's time as scalar libm calls.
@@ -10,6 +11,7 @@
 #pragma once
 
 #include <glib.h>
+#include "cpu.h"
 
 G_BEGIN_DECLS
 
@@ -36,7 +38,26 @@ void ls_vec_layernorm    (float       *out,
 void ls_vec_f16_to_f32   (float       *dst,
                           const void  *src,
                           gsize        n);
-/* TRUE when the AVX2 + FMA versions run on this CPU. */
+/* bfloat16 to float (a shift: exact); @src may be unaligned. */
+void ls_vec_bf16_to_f32  (float       *dst,
+                          const void  *src,
+                          gsize        n);
+/* TRUE when vector versions (AVX2 or AVX-512) run in this process. */
 gboolean ls_vec_is_accelerated (void);
+
+/* The kernels of one path, for tests and benchmarks that compare paths in
+ * one process: @path is lowered to what the CPU runs. */
+typedef struct {
+  LsCpuPath path;
+  void (*gelu_erf)     (float *x, gsize n);
+  void (*gelu_tanh)    (float *x, gsize n);
+  void (*softmax_rows) (float *x, int rows, int cols);
+  void (*layernorm)    (float *out, const float *x, const float *gamma, const float *beta,
+                        int n, int dim, float eps);
+  void (*f16_to_f32)   (float *dst, const void *src, gsize n);
+  void (*bf16_to_f32)  (float *dst, const void *src, gsize n);
+} LsVecKernels;
+
+const LsVecKernels *ls_vec_get_kernels (LsCpuPath path);
 
 G_END_DECLS

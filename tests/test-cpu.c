@@ -80,6 +80,40 @@ test_running (void)
   g_assert_cmpint (ls_cpu_get_blas_threads (), >=, 1);
 }
 
+static void
+test_path (void)
+{
+  LsCpuPath p = LS_CPU_PATH_PORTABLE;
+
+  g_assert_cmpint (ls_cpu_best_path (SKX), ==, LS_CPU_PATH_AVX512);
+  g_assert_cmpint (ls_cpu_best_path (HASWELL), ==, LS_CPU_PATH_AVX2);
+  /* AVX-512F alone (Xeon Phi) is not the AVX-512 path; no F16C, no AVX2 path. */
+  g_assert_cmpint (ls_cpu_best_path (HASWELL | LS_CPU_AVX512F), ==, LS_CPU_PATH_AVX2);
+  g_assert_cmpint (ls_cpu_best_path (HASWELL & ~LS_CPU_F16C), ==, LS_CPU_PATH_PORTABLE);
+  g_assert_cmpint (ls_cpu_best_path (SSE), ==, LS_CPU_PATH_PORTABLE);
+  g_assert_cmpint (ls_cpu_best_path (0), ==, LS_CPU_PATH_PORTABLE);
+
+  g_assert_true (ls_cpu_path_parse ("AVX512", &p) && p == LS_CPU_PATH_AVX512);
+  g_assert_true (ls_cpu_path_parse ("avx2", &p) && p == LS_CPU_PATH_AVX2);
+  g_assert_true (ls_cpu_path_parse ("portable", &p) && p == LS_CPU_PATH_PORTABLE);
+  g_assert_false (ls_cpu_path_parse ("sse", &p));
+  g_assert_false (ls_cpu_path_parse (NULL, &p));
+  for (int i = LS_CPU_PATH_PORTABLE; i <= LS_CPU_PATH_AVX512; i++)
+    g_assert_true (ls_cpu_path_parse (ls_cpu_path_name (i), &p) && (int) p == i);
+
+  /* A forced path is taken when the CPU runs it, never above what it runs. */
+  g_assert_cmpint (ls_cpu_plan_path (SKX, NULL), ==, LS_CPU_PATH_AVX512);
+  g_assert_cmpint (ls_cpu_plan_path (SKX, "avx2"), ==, LS_CPU_PATH_AVX2);
+  g_assert_cmpint (ls_cpu_plan_path (SKX, "portable"), ==, LS_CPU_PATH_PORTABLE);
+  g_assert_cmpint (ls_cpu_plan_path (HASWELL, "avx512"), ==, LS_CPU_PATH_AVX2);
+  g_assert_cmpint (ls_cpu_plan_path (HASWELL, "nonsense"), ==, LS_CPU_PATH_AVX2);
+  g_assert_cmpint (ls_cpu_plan_path (0, "avx2"), ==, LS_CPU_PATH_PORTABLE);
+
+  /* This process: the cached answer is consistent with the features. */
+  g_assert_cmpint (ls_cpu_get_features (), ==, ls_cpu_detect_features ());
+  g_assert_cmpint (ls_cpu_get_path (), <=, ls_cpu_best_path (ls_cpu_get_features ()));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -88,5 +122,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Cpu/rank", test_rank);
   g_test_add_func ("/Engine/Cpu/plan", test_plan);
   g_test_add_func ("/Engine/Cpu/running", test_running);
+  g_test_add_func ("/Engine/Cpu/path", test_path);
   return g_test_run ();
 }

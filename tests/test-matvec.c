@@ -16,9 +16,28 @@ static const Size sizes[] = {
   { 1, 1 }, { 3, 5 }, { 8, 8 }, { 37, 45 }, { 64, 3 }, { 512, 1040 }, { 129, 1031 }, { 1031, 777 },
 };
 
-/* @f16 selects the stored dtype; the reference uses the stored values. */
+static guint16
+float_to_bf16 (float v)
+{
+  guint32 bits;
+  memcpy (&bits, &v, 4);
+  bits += 0x7fff + ((bits >> 16) & 1);  /* round to nearest even (no NaN here) */
+  return (guint16) (bits >> 16);
+}
+
+static float
+bf16_to_float (guint16 h)
+{
+  guint32 bits = (guint32) h << 16;
+  float v;
+  memcpy (&v, &bits, 4);
+  return v;
+}
+
+/* @f16 selects the stored dtype (0 F32, 1 F16, 2 BF16); the reference uses
+ * the stored values. */
 static void
-check (LsMatvec *mv, int in, int out, gboolean f16, gboolean in_out, gboolean bias, int misalign)
+check (LsMatvec *mv, int in, int out, int f16, gboolean in_out, gboolean bias, int misalign)
 {
   GRand *rand = g_rand_new_with_seed (in * 7919 + out * 31 + f16 * 2 + in_out);
   gsize n = (gsize) in * out;
@@ -37,9 +56,9 @@ check (LsMatvec *mv, int in, int out, gboolean f16, gboolean in_out, gboolean bi
       float v = (float) g_rand_double_range (rand, -0.5, 0.5);
       if (f16)
         {
-          guint16 h = ls_float_to_f16 (v);
+          guint16 h = f16 == 2 ? float_to_bf16 (v) : ls_float_to_f16 (v);
           memcpy (raw + misalign + 2 * k, &h, 2);
-          wf[k] = ls_f16_to_float (h);
+          wf[k] = f16 == 2 ? bf16_to_float (h) : ls_f16_to_float (h);
         }
       else
         {
@@ -50,7 +69,7 @@ check (LsMatvec *mv, int in, int out, gboolean f16, gboolean in_out, gboolean bi
 
   for (int j = 0; j < out; j++)
     y[j] = NAN;
-  LsDtype dt = f16 ? LS_DTYPE_F16 : LS_DTYPE_F32;
+  LsDtype dt = f16 == 2 ? LS_DTYPE_BF16 : f16 ? LS_DTYPE_F16 : LS_DTYPE_F32;
   if (in_out)
     ls_matvec_in_out (mv, y, x, raw + misalign, dt, bias ? b : NULL, in, out);
   else
@@ -68,10 +87,10 @@ check (LsMatvec *mv, int in, int out, gboolean f16, gboolean in_out, gboolean bi
       /* float32 accumulation: error grows with the sum of magnitudes. */
       double tol = 1e-6 * mag * sqrt ((double) in) + 1e-6;
       if (!(fabs (y[j] - s) <= tol))
-        g_error ("in=%d out=%d f16=%d in_out=%d bias=%d misalign=%d threads=%d: "
+        g_error ("%s: in=%d out=%d dtype=%d in_out=%d bias=%d misalign=%d threads=%d: "
                  "y[%d] = %.9g, expected %.9g (tolerance %.3g)",
-                 in, out, f16, in_out, bias, misalign, ls_matvec_get_n_threads (mv),
-                 j, y[j], s, tol);
+                 ls_matvec_get_kernels (mv), in, out, f16, in_out, bias, misalign,
+                 ls_matvec_get_n_threads (mv), j, y[j], s, tol);
     }
 
   g_free (x);
@@ -82,32 +101,44 @@ check (LsMatvec *mv, int in, int out, gboolean f16, gboolean in_out, gboolean bi
   g_rand_free (rand);
 }
 
+typedef struct {
+  LsCpuPath path;
+  int       threads;
+} Case;
+
 static void
 test_against_reference (gconstpointer data)
 {
-  int threads = GPOINTER_TO_INT (data);
-  gboolean portable = threads < 0;
+  const Case *c = data;
 
-  /* Negative: the portable loops, which every CPU without AVX2/FMA/F16C runs. */
-  if (portable)
+  if (c->path > ls_cpu_best_path (ls_cpu_get_features ()))
     {
-      threads = -threads;
-      g_setenv ("LEAFSCOPE_MATVEC_PORTABLE", "1", TRUE);
+      g_autofree char *why = g_strdup_printf ("this CPU cannot run the %s kernels",
+                                              ls_cpu_path_name (c->path));
+      g_test_skip (why);
+      return;
     }
-  g_autoptr(LsMatvec) mv = ls_matvec_new (threads);
-  g_unsetenv ("LEAFSCOPE_MATVEC_PORTABLE");
-  if (portable)
-    g_assert_cmpstr (ls_matvec_get_kernels (mv), ==, "portable");
-  g_assert_cmpint (ls_matvec_get_n_threads (mv), ==, threads);
-  g_test_message ("kernels: %s", ls_matvec_get_kernels (mv));
+  g_autoptr(LsMatvec) mv = ls_matvec_new_for_path (c->threads, c->path);
+  g_assert_cmpint (ls_matvec_get_path (mv), ==, c->path);
+  g_assert_cmpstr (ls_matvec_get_kernels (mv), ==, ls_cpu_path_name (c->path));
+  g_assert_cmpint (ls_matvec_get_n_threads (mv), ==, c->threads);
 
   for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
-    for (int f16 = 0; f16 < 2; f16++)
+    for (int f16 = 0; f16 < 3; f16++)
       for (int in_out = 0; in_out < 2; in_out++)
         {
           check (mv, sizes[s].in, sizes[s].out, f16, in_out, TRUE, 0);
           check (mv, sizes[s].in, sizes[s].out, f16, in_out, FALSE, f16 ? 2 : 4);
         }
+}
+
+static void
+test_default_path (void)
+{
+  /* ls_matvec_new runs the process's path (LEAFSCOPE_CPU_PATH when set). */
+  g_autoptr(LsMatvec) mv = ls_matvec_new (1);
+  g_assert_cmpint (ls_matvec_get_path (mv), ==, ls_cpu_get_path ());
+  g_test_message ("kernels: %s", ls_matvec_get_kernels (mv));
 }
 
 static void
@@ -147,10 +178,16 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_data_func ("/Engine/Matvec/reference/1-thread", GINT_TO_POINTER (1), test_against_reference);
-  g_test_add_data_func ("/Engine/Matvec/reference/2-threads", GINT_TO_POINTER (2), test_against_reference);
-  g_test_add_data_func ("/Engine/Matvec/reference/3-threads", GINT_TO_POINTER (3), test_against_reference);
-  g_test_add_data_func ("/Engine/Matvec/reference/portable", GINT_TO_POINTER (-2), test_against_reference);
+  static Case cases[3][3];
+  for (int p = LS_CPU_PATH_PORTABLE; p <= LS_CPU_PATH_AVX512; p++)
+    for (int t = 1; t <= 3; t++)
+      {
+        cases[p][t - 1] = (Case) { p, t };
+        g_autofree char *name = g_strdup_printf ("/Engine/Matvec/reference/%s/%d-threads",
+                                                 ls_cpu_path_name (p), t);
+        g_test_add_data_func (name, &cases[p][t - 1], test_against_reference);
+      }
+  g_test_add_func ("/Engine/Matvec/default-path", test_default_path);
   g_test_add_data_func ("/Engine/Matvec/repeated-calls/2-threads", GINT_TO_POINTER (2), test_repeated_calls);
   g_test_add_data_func ("/Engine/Matvec/repeated-calls/8-threads", GINT_TO_POINTER (8), test_repeated_calls);
   return g_test_run ();

@@ -9,6 +9,23 @@
 #include "ops.h"
 #include "vecmath.h"
 
+/* The kernels of the path in @data, or NULL (test skipped) when the CPU
+ * cannot run it. */
+static const LsVecKernels *
+kernels_or_skip (gconstpointer data)
+{
+  LsCpuPath path = GPOINTER_TO_INT (data);
+  const LsVecKernels *k = ls_vec_get_kernels (path);
+  if (k->path != path)
+    {
+      g_autofree char *why = g_strdup_printf ("this CPU cannot run the %s kernels",
+                                              ls_cpu_path_name (path));
+      g_test_skip (why);
+      return NULL;
+    }
+  return k;
+}
+
 #define N 1003  /* not a multiple of 8: the scalar tail runs too */
 
 static float
@@ -20,12 +37,15 @@ input (int i)
 }
 
 static void
-test_gelu_erf (void)
+test_gelu_erf (gconstpointer data)
 {
+  const LsVecKernels *k = kernels_or_skip (data);
+  if (k == NULL)
+    return;
   float x[N];
   for (int i = 0; i < N; i++)
     x[i] = input (i);
-  ls_vec_gelu_erf (x, N);
+  k->gelu_erf (x, N);
   for (int i = 0; i < N; i++)
     {
       double v = input (i);
@@ -34,16 +54,18 @@ test_gelu_erf (void)
       if (!(fabs (x[i] - want) <= tol))
         g_error ("gelu(%.9g) = %.9g, expected %.9g", v, x[i], want);
     }
-  g_test_message ("accelerated: %d", ls_vec_is_accelerated ());
 }
 
 static void
-test_gelu_tanh (void)
+test_gelu_tanh (gconstpointer data)
 {
+  const LsVecKernels *k = kernels_or_skip (data);
+  if (k == NULL)
+    return;
   float x[N];
   for (int i = 0; i < N; i++)
     x[i] = input (i);
-  ls_vec_gelu_tanh (x, N);
+  k->gelu_tanh (x, N);
   for (int i = 0; i < N; i++)
     {
       double v = input (i);
@@ -54,7 +76,7 @@ test_gelu_tanh (void)
     }
   /* Far out: 0 (within 1e-30) and exactly v, the formula's limits. */
   float far[9] = { -200, -100, -30, 30, 100, 200, -1e30f, 1e30f, 0 };
-  ls_vec_gelu_tanh (far, 9);
+  k->gelu_tanh (far, 9);
   g_assert_cmpfloat (fabsf (far[0]), <=, 1e-30f);
   g_assert_cmpfloat (fabsf (far[6]), <=, 1e-30f);
   g_assert_cmpfloat (far[3], ==, 30.0f);
@@ -64,8 +86,11 @@ test_gelu_tanh (void)
 }
 
 static void
-test_softmax (void)
+test_softmax (gconstpointer data)
 {
+  const LsVecKernels *k = kernels_or_skip (data);
+  if (k == NULL)
+    return;
   /* Rows of different widths (tails), big spreads, -inf entries (masks). */
   int widths[] = { 1, 7, 8, 9, 197, 1024 };
   for (gsize w = 0; w < G_N_ELEMENTS (widths); w++)
@@ -89,7 +114,7 @@ test_softmax (void)
           for (int c = 0; c < cols; c++)
             ref[r * cols + c] /= sum;
         }
-      ls_vec_softmax_rows (x, rows, cols);
+      k->softmax_rows (x, rows, cols);
       for (int k = 0; k < rows * cols; k++)
         {
           if (!(fabs (x[k] - ref[k]) <= 1e-6 * fmax (ref[k], 1e-3)))
@@ -103,8 +128,11 @@ test_softmax (void)
 }
 
 static void
-test_layernorm (void)
+test_layernorm (gconstpointer data)
 {
+  const LsVecKernels *k = kernels_or_skip (data);
+  if (k == NULL)
+    return;
   int dims[] = { 5, 8, 192, 771 };
   for (gsize d = 0; d < G_N_ELEMENTS (dims); d++)
     {
@@ -118,7 +146,7 @@ test_layernorm (void)
         }
       for (int k = 0; k < n * dim; k++)
         x[k] = (float) (100.0 + 3.0 * cos (k * 0.7));  /* large mean: two passes matter */
-      ls_vec_layernorm (y, x, g, b, n, dim, 1e-5f);
+      k->layernorm (y, x, g, b, n, dim, 1e-5f);
       for (int i = 0; i < n; i++)
         {
           double mean = 0, var = 0;
@@ -137,7 +165,7 @@ test_layernorm (void)
             }
         }
       /* In place gives the same. */
-      ls_vec_layernorm (x, x, g, b, n, dim, 1e-5f);
+      k->layernorm (x, x, g, b, n, dim, 1e-5f);
       for (int k = 0; k < n * dim; k++)
         g_assert_cmpfloat (x[k], ==, y[k]);
       g_free (x);
@@ -147,18 +175,29 @@ test_layernorm (void)
     }
 }
 
-static void
-test_f16 (void)
+/* Every 16-bit pattern, from byte 1 on (unaligned). */
+static guint8 *
+every_half (void)
 {
-  /* Every half value, at an odd byte offset, against the scalar reference. */
   guint8 *raw = g_malloc (65536 * 2 + 1);
-  float *out = g_new (float, 65536);
   for (guint32 h = 0; h < 65536; h++)
     {
       guint16 v = (guint16) h;
       memcpy (raw + 1 + 2 * h, &v, 2);
     }
-  ls_vec_f16_to_f32 (out, raw + 1, 65536);
+  return raw;
+}
+
+static void
+test_f16 (gconstpointer data)
+{
+  const LsVecKernels *k = kernels_or_skip (data);
+  if (k == NULL)
+    return;
+  /* Every half value, at an odd byte offset, against the scalar reference. */
+  guint8 *raw = every_half ();
+  float *out = g_new (float, 65536);
+  k->f16_to_f32 (out, raw + 1, 65536);
   for (guint32 h = 0; h < 65536; h++)
     {
       float want = ls_f16_to_float ((guint16) h);
@@ -171,14 +210,53 @@ test_f16 (void)
   g_free (out);
 }
 
+static void
+test_bf16 (gconstpointer data)
+{
+  const LsVecKernels *k = kernels_or_skip (data);
+  if (k == NULL)
+    return;
+  /* Every bfloat16 value, at an odd byte offset: the high half of a float. */
+  guint8 *raw = every_half ();
+  float *out = g_new (float, 65536);
+  k->bf16_to_f32 (out, raw + 1, 65536);
+  for (guint32 h = 0; h < 65536; h++)
+    {
+      guint32 bits;
+      memcpy (&bits, &out[h], 4);
+      g_assert_cmphex (bits, ==, h << 16);
+    }
+  g_free (raw);
+  g_free (out);
+}
+
+static void
+test_default_path (void)
+{
+  /* The process's functions are those of ls_cpu_get_path(). */
+  g_assert_cmpint (ls_vec_get_kernels (ls_cpu_get_path ())->path, ==, ls_cpu_get_path ());
+  g_assert_cmpint (ls_vec_is_accelerated (), ==, ls_cpu_get_path () != LS_CPU_PATH_PORTABLE);
+  g_test_message ("path: %s", ls_cpu_path_name (ls_cpu_get_path ()));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/Engine/Vecmath/gelu-erf", test_gelu_erf);
-  g_test_add_func ("/Engine/Vecmath/gelu-tanh", test_gelu_tanh);
-  g_test_add_func ("/Engine/Vecmath/softmax", test_softmax);
-  g_test_add_func ("/Engine/Vecmath/layernorm", test_layernorm);
-  g_test_add_func ("/Engine/Vecmath/f16", test_f16);
+  static const struct {
+    const char   *name;
+    GTestDataFunc fn;
+  } tests[] = {
+    { "gelu-erf", test_gelu_erf }, { "gelu-tanh", test_gelu_tanh }, { "softmax", test_softmax },
+    { "layernorm", test_layernorm }, { "f16", test_f16 }, { "bf16", test_bf16 },
+  };
+  for (int p = LS_CPU_PATH_PORTABLE; p <= LS_CPU_PATH_AVX512; p++)
+    for (gsize t = 0; t < G_N_ELEMENTS (tests); t++)
+      {
+        g_autofree char *name = g_strdup_printf ("/Engine/Vecmath/%s/%s", ls_cpu_path_name (p),
+                                                 tests[t].name);
+        g_test_add_data_func (name, GINT_TO_POINTER (p), tests[t].fn);
+      }
+  g_test_add_func ("/Engine/Vecmath/default-path", test_default_path);
   return g_test_run ();
 }
