@@ -182,15 +182,15 @@ def load_split(root, split, pre_size, limit=None):
     return torch.stack(xs), torch.tensor(ys)  # uint8 (N, 3, S, S), int64 (N,)
 
 
-def augment(x, out_size, g):
+def augment(x, out_size, g, area_min=0.30):
     """x float (B, 3, S, S) in [0, 1] -> (B, 3, out, out): one affine map per
-    image (random resized crop, any rotation, horizontal flip) sampled with
-    reflection padding, then colour jitter."""
+    image (random resized crop of area_min..1 of the image, any rotation,
+    horizontal flip) sampled with reflection padding, then colour jitter."""
     B, dev = x.shape[0], x.device
 
     def U(lo, hi):
         return torch.rand(B, device=dev, generator=g) * (hi - lo) + lo
-    area = U(0.30, 1.0)
+    area = U(area_min, 1.0)
     logr = U(math.log(3 / 4), math.log(4 / 3))
     ratio = torch.exp(logr)
     w = torch.sqrt(area * ratio).clamp(max=1.0)   # crop size as a share of the side
