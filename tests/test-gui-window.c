@@ -1079,10 +1079,13 @@ scope_bar_shows_calibrate (gpointer data)
   return gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)) && gtk_widget_get_visible (button);
 }
 
+/* The calibration ended (Evaluate is enabled again) and the model it
+ * reloaded has its scope check. */
 static gboolean
-scope_on (gpointer data)
+calibrated (gpointer data)
 {
-  return leafscope_worker_get_scope_state (leafscope_application_get_worker (app)) == LEAFSCOPE_SCOPE_ON;
+  return leafscope_worker_get_scope_state (leafscope_application_get_worker (app)) == LEAFSCOPE_SCOPE_ON
+         && g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "evaluate"));
 }
 
 /* A user's own HF ViT folder without a scope file: the verdict says the check
@@ -1151,7 +1154,7 @@ test_calibrate (void)
 
   g_signal_emit_by_name (find_descendant_named (GTK_WIDGET (view), "calibrate_button"), "clicked");
   g_assert_false (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "evaluate")));
-  g_assert_true (test_wait_for (scope_on, NULL, 120));
+  g_assert_true (test_wait_for (calibrated, NULL, 120));
   g_test_message ("%s", gtk_label_get_text (GTK_LABEL (label)));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "Scope check on"));
   g_assert_true (g_file_test (scope_json, G_FILE_TEST_IS_REGULAR));
