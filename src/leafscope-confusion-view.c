@@ -26,6 +26,17 @@ on_cell_clicked (GtkButton *button, LeafscopeConfusionView *self)
   g_signal_emit (self, signals[SIGNAL_CELL_ACTIVATED], 0, row, column);
 }
 
+/* The column's name: a class, or the photos the model would not diagnose. */
+static char *
+column_name (LeafscopeEvaluation *evaluation, guint column)
+{
+  if (leafscope_evaluation_is_flagged_column (evaluation, column))
+    /* TRANSLATORS: the confusion matrix's column of photos flagged uncertain,
+     * not a leaf or unusable */
+    return g_strdup (_("Not diagnosed"));
+  return leafscope_class_display_name (leafscope_evaluation_get_column_label (evaluation, column));
+}
+
 static GtkWidget *
 header_label (const char *label, gboolean vertical)
 {
@@ -62,8 +73,14 @@ rebuild (LeafscopeConfusionView *self)
   gtk_grid_attach (self->grid, label, 0, 1, 1, 1);
 
   for (guint c = 0; c < self->n_columns; c++)
-    gtk_grid_attach (self->grid, header_label (leafscope_evaluation_get_column_label (self->evaluation, c), TRUE),
-                     c + 1, 1, 1, 1);
+    {
+      g_autofree char *name = column_name (self->evaluation, c);
+      GtkWidget *header = header_label (NULL, TRUE);
+      gtk_label_set_text (GTK_LABEL (header), name);
+      if (leafscope_evaluation_is_flagged_column (self->evaluation, c))
+        gtk_widget_add_css_class (header, "dim-label");
+      gtk_grid_attach (self->grid, header, c + 1, 1, 1, 1);
+    }
   for (guint r = 0; r < self->n_rows; r++)
     {
       gtk_grid_attach (self->grid, header_label (leafscope_evaluation_get_row_label (self->evaluation, r), FALSE),
@@ -72,7 +89,8 @@ rebuild (LeafscopeConfusionView *self)
         {
           GtkWidget *button = gtk_button_new_with_label ("0");
           gtk_widget_add_css_class (button, "confusion-cell");
-          gtk_widget_add_css_class (button, r == c ? "diagonal" : "off-diagonal");
+          gtk_widget_add_css_class (button, leafscope_evaluation_is_flagged_column (self->evaluation, c) ? "flagged"
+                                            : r == c ? "diagonal" : "off-diagonal");
           gtk_widget_set_hexpand (button, TRUE);
           g_object_set_data (G_OBJECT (button), "row", GUINT_TO_POINTER (r));
           g_object_set_data (G_OBJECT (button), "column", GUINT_TO_POINTER (c));
@@ -106,11 +124,18 @@ leafscope_confusion_view_update (LeafscopeConfusionView *self)
         guint n = leafscope_evaluation_get_cell (self->evaluation, r, c);
         g_autofree char *text = g_strdup_printf ("%u", n);
         g_autofree char *true_name = leafscope_class_display_name (leafscope_evaluation_get_row_label (self->evaluation, r));
-        g_autofree char *pred_name = leafscope_class_display_name (leafscope_evaluation_get_column_label (self->evaluation, c));
-        /* TRANSLATORS: a confusion matrix cell: count, true class, predicted class */
-        g_autofree char *tip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u photo of %s predicted as %s",
-                                                          "%u photos of %s predicted as %s", n),
-                                                n, true_name, pred_name);
+        g_autofree char *pred_name = column_name (self->evaluation, c);
+        g_autofree char *tip = NULL;
+        if (leafscope_evaluation_is_flagged_column (self->evaluation, c))
+          /* TRANSLATORS: a confusion matrix cell: count, true class */
+          tip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u photo of %s not diagnosed (flagged)",
+                                              "%u photos of %s not diagnosed (flagged)", n),
+                                 n, true_name);
+        else
+          /* TRANSLATORS: a confusion matrix cell: count, true class, predicted class */
+          tip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u photo of %s predicted as %s",
+                                              "%u photos of %s predicted as %s", n),
+                                 n, true_name, pred_name);
         /* Shade by share of the largest cell, in five steps. */
         int level = n == 0 ? 0 : 1 + (int) (4.0 * n / max);
         char css[16];

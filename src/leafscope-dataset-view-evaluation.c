@@ -39,32 +39,37 @@ show_accuracy (LeafscopeDatasetView *self)
   LeafscopeEvaluation *ev = self->evaluation;
   guint done = leafscope_evaluation_get_n_done (ev);
   guint failed = leafscope_evaluation_get_n_failed (ev);
+  guint flagged = leafscope_evaluation_get_n_flagged (ev);
   guint classified = done - failed;
+  guint diagnosed = classified - flagged;
   double acc = leafscope_evaluation_get_accuracy (ev);
-  guint correct = (guint) (acc * classified + 0.5);
-  /* TRANSLATORS: %.1f is the accuracy in percent */
+  guint correct = (guint) (acc * diagnosed + 0.5);
+  /* TRANSLATORS: %.1f is the accuracy among the diagnosed photos, in percent */
   g_autofree char *title = g_strdup_printf (_("Accuracy %.1f %%"), 100.0 * acc);
-  g_autofree char *detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u photo classified correctly.",
-                                                       "%u of %u photos classified correctly.", classified),
-                                             correct, classified);
+  /* TRANSLATORS: coverage: the share of photos the model diagnosed (the
+   * others were flagged uncertain, not a leaf or unusable) */
+  g_autofree char *coverage = g_strdup_printf (_("Coverage %.1f %%: %u of %u photos diagnosed, %u flagged."),
+                                               100.0 * leafscope_evaluation_get_coverage (ev),
+                                               diagnosed, classified, flagged);
+  g_autofree char *detail = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u diagnosed photo correct.",
+                                                       "%u of %u diagnosed photos correct.", diagnosed),
+                                             correct, diagnosed);
+  g_autoptr(GString) text = g_string_new (coverage);
+
+  g_string_append_printf (text, " %s", detail);
   if (failed)
-    {
-      g_autofree char *more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, " %u photo could not be read.",
-                                                         " %u photos could not be read.", failed), failed);
-      g_autofree char *joined = g_strconcat (detail, more, NULL);
-      g_free (detail);
-      detail = g_steal_pointer (&joined);
-    }
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, " %u photo could not be read.",
+                                               " %u photos could not be read.", failed), failed);
   gtk_label_set_text (self->accuracy_label, title);
-  gtk_label_set_text (self->eval_detail, detail);
+  gtk_label_set_text (self->eval_detail, text->str);
 }
 
 static void
-on_eval_item (guint index, const char *label, const GError *error, gpointer owner)
+on_eval_item (guint index, const char *label, LsDiagnosisStatus status, const GError *error, gpointer owner)
 {
   LeafscopeDatasetView *self = owner;
 
-  leafscope_evaluation_record (self->evaluation, index, error ? NULL : label);
+  leafscope_evaluation_record_status (self->evaluation, index, error ? NULL : label, status);
   update_progress (self);
   leafscope_confusion_view_update (self->confusion_view);
   show_accuracy (self);
@@ -188,9 +193,15 @@ leafscope_dataset_view_show_cell (LeafscopeDatasetView *self, guint row, guint c
       || column >= leafscope_evaluation_get_n_columns (self->evaluation))
     return;
   true_name = leafscope_class_display_name (leafscope_evaluation_get_row_label (self->evaluation, row));
-  pred_name = leafscope_class_display_name (leafscope_evaluation_get_column_label (self->evaluation, column));
-  /* TRANSLATORS: %s are class names */
-  text = g_strdup_printf (_("Photos of %s that the model took for %s"), true_name, pred_name);
+  if (leafscope_evaluation_is_flagged_column (self->evaluation, column))
+    /* TRANSLATORS: %s is a class name */
+    text = g_strdup_printf (_("Photos of %s that the model did not diagnose"), true_name);
+  else
+    {
+      pred_name = leafscope_class_display_name (leafscope_evaluation_get_column_label (self->evaluation, column));
+      /* TRANSLATORS: %s are class names */
+      text = g_strdup_printf (_("Photos of %s that the model took for %s"), true_name, pred_name);
+    }
   if (g_strcmp0 (self->eval_split, leafscope_dataset_view_current_split (self)) != 0)
     {
       self->updating_dropdowns = TRUE;

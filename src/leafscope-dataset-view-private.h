@@ -36,6 +36,11 @@ struct _LeafscopeDatasetView
   GtkWidget             *eval_box;
   GtkStack              *grid_stack;
   LeafscopeConfusionView *confusion_view;
+  GtkRevealer           *scope_revealer;
+  GtkLabel              *scope_label;
+  GtkWidget             *calibrate_button;
+  GtkWidget             *calibrate_cancel;
+  GtkProgressBar        *calibrate_progress;
 
   LeafscopeWorker       *worker;
   GSettings             *settings;
@@ -50,6 +55,9 @@ struct _LeafscopeDatasetView
   char                  *eval_split;  /* the split @evaluation is of */
   gboolean               narrow;
   gboolean               evaluating;
+  gboolean               calibrating;
+  gboolean               calibrated;  /* the bar reports a calibration done */
+  guint                  probe_id;
   gboolean               loading;
   gboolean               cell_filter;
   guint                  cell_row;
@@ -74,5 +82,10 @@ void        leafscope_dataset_view_on_cell_activated     (LeafscopeDatasetView *
 void        leafscope_dataset_view_on_show_all_clicked   (LeafscopeDatasetView *self);
 void        leafscope_dataset_view_on_close_evaluation_clicked  (LeafscopeDatasetView *self);
 void        leafscope_dataset_view_on_cancel_evaluation_clicked (LeafscopeDatasetView *self);
+/* The scope check (-scope.c): the bar saying it is off, calibration. */
+void        leafscope_dataset_view_init_scope            (LeafscopeDatasetView *self);
+void        leafscope_dataset_view_update_scope          (LeafscopeDatasetView *self);
+void        leafscope_dataset_view_on_calibrate_clicked  (LeafscopeDatasetView *self);
+void        leafscope_dataset_view_on_calibrate_cancel_clicked (LeafscopeDatasetView *self);
 
 G_END_DECLS

@@ -202,6 +202,7 @@ on_model_changed (LeafscopeDatasetView *self)
   /* Results of the old vision model are not this one's. */
   if (self->evaluation)
     leafscope_dataset_view_close_evaluation (self);
+  leafscope_dataset_view_update_scope (self);
 }
 
 /* ---- grid cells ---- */
@@ -351,6 +352,8 @@ set_model (LeafscopeDatasetView *self, LeafscopeDatasetModel *model)
   leafscope_confusion_view_set_evaluation (self->confusion_view, NULL);
   leafscope_dataset_view_clear_cell_filter (self);
   leafscope_thumbnailer_clear (self->thumbnailer);
+  leafscope_dataset_view_on_calibrate_cancel_clicked (self);
+  self->calibrated = FALSE;
 
   g_set_object (&self->model, model);
   g_strfreev (self->split_ids);
@@ -378,6 +381,7 @@ set_model (LeafscopeDatasetView *self, LeafscopeDatasetModel *model)
   leafscope_dataset_view_refilter (self);
   gtk_stack_set_visible_child_name (self->stack, "grid");
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CAN_EVALUATE]);
+  leafscope_dataset_view_update_scope (self);
 }
 
 static void
@@ -407,6 +411,7 @@ leafscope_dataset_view_open_folder (LeafscopeDatasetView *self, const char *fold
 
   g_cancellable_cancel (self->scan_cancellable);
   g_clear_object (&self->scan_cancellable);
+  g_clear_handle_id (&self->probe_id, g_source_remove);
   self->scan_cancellable = g_cancellable_new ();
   self->loading = TRUE;
   task = g_task_new (self, self->scan_cancellable, on_scanned, NULL);
@@ -469,6 +474,7 @@ leafscope_dataset_view_setup (LeafscopeDatasetView *self, LeafscopeWorker *worke
   if (settings)
     g_signal_connect_object (settings, "changed::vision-model", G_CALLBACK (on_model_changed), self,
                              G_CONNECT_SWAPPED);
+  leafscope_dataset_view_init_scope (self);
 }
 
 /* ---- adaptive layout: the evaluation goes below the grid when narrow ---- */
@@ -519,7 +525,7 @@ leafscope_dataset_view_get_property (GObject *object, guint prop_id, GValue *val
   switch (prop_id)
     {
     case PROP_CAN_EVALUATE:
-      g_value_set_boolean (value, self->model != NULL && !self->evaluating);
+      g_value_set_boolean (value, self->model != NULL && !self->evaluating && !self->calibrating);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -531,7 +537,7 @@ leafscope_dataset_view_dispose (GObject *object)
 {
   LeafscopeDatasetView *self = LEAFSCOPE_DATASET_VIEW (object);
 
-  if (self->evaluating && self->worker)
+  if ((self->evaluating || self->calibrating) && self->worker)
     leafscope_worker_cancel (self->worker, LEAFSCOPE_LANE_EVALUATE);
   g_cancellable_cancel (self->scan_cancellable);
   g_clear_object (&self->scan_cancellable);
@@ -610,11 +616,18 @@ leafscope_dataset_view_class_init (LeafscopeDatasetViewClass *klass)
   BIND (eval_box);
   BIND (grid_stack);
   BIND (confusion_view);
+  BIND (scope_revealer);
+  BIND (scope_label);
+  BIND (calibrate_button);
+  BIND (calibrate_cancel);
+  BIND (calibrate_progress);
 #undef BIND
   gtk_widget_class_bind_template_callback_full (widget_class, "on_show_all_clicked", G_CALLBACK (leafscope_dataset_view_on_show_all_clicked));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_close_evaluation_clicked", G_CALLBACK (leafscope_dataset_view_on_close_evaluation_clicked));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_cancel_evaluation_clicked", G_CALLBACK (leafscope_dataset_view_on_cancel_evaluation_clicked));
   gtk_widget_class_bind_template_callback_full (widget_class, "on_cell_activated", G_CALLBACK (leafscope_dataset_view_on_cell_activated));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_calibrate_clicked", G_CALLBACK (leafscope_dataset_view_on_calibrate_clicked));
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_calibrate_cancel_clicked", G_CALLBACK (leafscope_dataset_view_on_calibrate_cancel_clicked));
 }
 
 static void

@@ -10,6 +10,9 @@ struct _LeafscopeDescriptionPane
   GtkSpinner  *spinner;
   GtkTextView *text_view;
   GtkLabel    *status_label;
+  GtkLabel    *title_label;
+  GtkLabel    *note_label;
+  GtkWidget   *regenerate_button;
   GtkWidget   *facts_card;
   GtkLabel    *facts_title;
   GtkLabel    *symptoms_label;
@@ -44,6 +47,9 @@ leafscope_description_pane_class_init (LeafscopeDescriptionPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LeafscopeDescriptionPane, spinner);
   gtk_widget_class_bind_template_child (widget_class, LeafscopeDescriptionPane, text_view);
   gtk_widget_class_bind_template_child (widget_class, LeafscopeDescriptionPane, status_label);
+  gtk_widget_class_bind_template_child (widget_class, LeafscopeDescriptionPane, title_label);
+  gtk_widget_class_bind_template_child (widget_class, LeafscopeDescriptionPane, note_label);
+  gtk_widget_class_bind_template_child (widget_class, LeafscopeDescriptionPane, regenerate_button);
   gtk_widget_class_bind_template_child (widget_class, LeafscopeDescriptionPane, facts_card);
   gtk_widget_class_bind_template_child (widget_class, LeafscopeDescriptionPane, facts_title);
   gtk_widget_class_bind_template_child (widget_class, LeafscopeDescriptionPane, symptoms_label);
@@ -150,4 +156,16 @@ leafscope_description_pane_set_class (LeafscopeDescriptionPane *self, const char
   gtk_label_set_text (self->symptoms_label, _(facts->symptoms));
   gtk_label_set_text (self->cause_label, _(facts->cause));
   gtk_label_set_text (self->todo_label, _(facts->what_to_do));
+}
+
+void
+leafscope_description_pane_set_written (LeafscopeDescriptionPane *self, gboolean by_model)
+{
+  gtk_label_set_text (self->title_label, by_model ? _("Machine-written description") : _("No description"));
+  gtk_label_set_text (self->note_label,
+                      by_model ? _("Written by a language model from what the vision model found. "
+                                   "It can be wrong: check the leaf yourself.")
+                               : _("Nothing is written about a photo the model cannot judge. "
+                                   "Leafscope’s advice instead:"));
+  gtk_widget_set_visible (self->regenerate_button, by_model);
 }

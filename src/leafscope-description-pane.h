@@ -27,4 +27,10 @@ void     leafscope_description_pane_set_class (LeafscopeDescriptionPane *self,
                                                const char               *label,
                                                gboolean                  uncertain);
 
+/* @by_model FALSE: the text is Leafscope's fixed guidance for a photo the
+ * model cannot judge (issue 12), not a description: the card says so and
+ * offers no Regenerate. */
+void     leafscope_description_pane_set_written (LeafscopeDescriptionPane *self,
+                                                 gboolean                  by_model);
+
 G_END_DECLS

@@ -68,6 +68,8 @@ leafscope_diagnose_view_write_report (LeafscopeDiagnoseView *self, GFile *png_fi
   report.probs = d->probs;
   report.top_index = d->top_index;
   report.uncertain = d->uncertain;
+  report.status = d->status;
+  report.status_reason = d->status_reason;
   report.description = description;
   report.vision_model = vision;
   report.text_model = *description ? text : NULL;
@@ -221,7 +223,8 @@ leafscope_diagnose_view_update_actions (LeafscopeDiagnoseView *self)
   gboolean busy = self->classifying || self->generating;
 
   set_enabled (self, "stop", busy);
-  set_enabled (self, "regenerate", self->result != NULL && !self->classifying && !self->loading);
+  set_enabled (self, "regenerate", self->result != NULL && !self->classifying && !self->loading
+                                   && !leafscope_diagnose_view_not_judged (self));
   set_enabled (self, "save-report", self->result != NULL && !self->loading);
   set_enabled (self, "step", leafscope_photo_strip_get_n_photos (self->strip) > 1);
   set_enabled (self, "clear-photos", leafscope_photo_strip_get_n_photos (self->strip) > 0);

@@ -23,6 +23,10 @@ leafscope_diagnose_view_current_grid (LeafscopeDiagnoseView *self)
 
   if (d == NULL || d->grid_size <= 0)
     return NULL;
+  /* A photo the model cannot judge gets no map: nothing on it is evidence
+   * of a disease (issue 12). */
+  if (leafscope_diagnose_view_not_judged (self))
+    return NULL;
   method = gtk_drop_down_get_selected (self->method_dropdown);
   if (method != 1)
     return d->rollout;
@@ -43,7 +47,9 @@ update_heatmap (LeafscopeDiagnoseView *self)
   int w, h;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->head_dropdown),
-                            gtk_drop_down_get_selected (self->method_dropdown) == 1);
+                            gtk_drop_down_get_selected (self->method_dropdown) == 1
+                            && !leafscope_diagnose_view_not_judged (self));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->method_dropdown), !leafscope_diagnose_view_not_judged (self));
   if (grid == NULL || self->image == NULL)
     {
       leafscope_photo_view_set_heatmap (self->photo_view, NULL);

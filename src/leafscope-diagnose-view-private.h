@@ -60,6 +60,9 @@ void         leafscope_diagnose_view_load            (LeafscopeDiagnoseView *sel
                                                       guint                  index);
 void         leafscope_diagnose_view_clear_result    (LeafscopeDiagnoseView *self);
 void         leafscope_diagnose_view_show_empty      (LeafscopeDiagnoseView *self);
+/* TRUE when the shown photo is not_a_leaf or unusable (issue 12): no
+ * verdict, no map, no description. */
+gboolean     leafscope_diagnose_view_not_judged      (LeafscopeDiagnoseView *self);
 /* The map the overlay shows now, NULL when none. */
 const float *leafscope_diagnose_view_current_grid    (LeafscopeDiagnoseView *self);
 /* The overlay (-overlay.c): layers, legend. */

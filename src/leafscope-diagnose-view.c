@@ -46,6 +46,13 @@ diagnosis (LeafscopeDiagnoseView *self)
 
 /* ---- the result ---- */
 
+gboolean
+leafscope_diagnose_view_not_judged (LeafscopeDiagnoseView *self)
+{
+  const LsDiagnosis *d = diagnosis (self);
+  return d != NULL && (d->status == LS_DIAGNOSIS_NOT_A_LEAF || d->status == LS_DIAGNOSIS_UNUSABLE);
+}
+
 void
 leafscope_diagnose_view_clear_result (LeafscopeDiagnoseView *self)
 {
@@ -53,6 +60,7 @@ leafscope_diagnose_view_clear_result (LeafscopeDiagnoseView *self)
   leafscope_prediction_list_clear (self->prediction);
   leafscope_photo_view_set_heatmap (self->photo_view, NULL);
   leafscope_description_pane_set_class (self->description, NULL, FALSE);
+  leafscope_description_pane_set_written (self->description, TRUE);
   leafscope_description_pane_clear (self->description);
 }
 
@@ -66,6 +74,7 @@ on_classified (LeafscopeResult *result, gpointer owner)
   self->classifying = FALSE;
   leafscope_prediction_list_show_diagnosis (self->prediction, d);
   leafscope_description_pane_set_class (self->description, d->labels[d->top_index], d->uncertain);
+  leafscope_description_pane_set_written (self->description, !leafscope_diagnose_view_not_judged (self));
   leafscope_diagnose_view_update_overlay (self);
   notify_state (self);
 }
@@ -586,7 +595,8 @@ leafscope_diagnose_view_get_property (GObject *object, guint prop_id, GValue *va
       g_value_set_boolean (value, self->generating || self->classifying);
       break;
     case PROP_CAN_REGENERATE:
-      g_value_set_boolean (value, self->result != NULL && !self->classifying && !self->loading);
+      g_value_set_boolean (value, self->result != NULL && !self->classifying && !self->loading
+                                  && !leafscope_diagnose_view_not_judged (self));
       break;
     case PROP_CAN_SAVE:
       g_value_set_boolean (value, self->result != NULL && !self->loading);

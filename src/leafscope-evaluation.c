@@ -9,10 +9,11 @@ struct _LeafscopeEvaluation
   GPtrArray  *items;     /* LeafscopeDatasetItem */
   GPtrArray  *rows;      /* char* */
   GPtrArray  *columns;   /* char*, rows first */
-  GArray     *predicted; /* int column per item; -1 pending, -2 failed */
+  GArray     *predicted; /* int column per item; -1 pending, -2 failed, -3 flagged */
   GHashTable *index_of;  /* item -> index + 1 */
   guint       n_done;
   guint       n_failed;
+  guint       n_flagged;
   guint       n_correct;
 };
 
@@ -97,8 +98,17 @@ leafscope_evaluation_get_item (LeafscopeEvaluation *self, guint index)
   return g_ptr_array_index (self->items, index);
 }
 
+#define FLAGGED -3
+
 void
 leafscope_evaluation_record (LeafscopeEvaluation *self, guint index, const char *label)
+{
+  leafscope_evaluation_record_status (self, index, label, LS_DIAGNOSIS_DIAGNOSED);
+}
+
+void
+leafscope_evaluation_record_status (LeafscopeEvaluation *self, guint index, const char *label,
+                                    LsDiagnosisStatus status)
 {
   int column;
 
@@ -110,6 +120,12 @@ leafscope_evaluation_record (LeafscopeEvaluation *self, guint index, const char 
     {
       g_array_index (self->predicted, int, index) = -2;
       self->n_failed++;
+      return;
+    }
+  if (status != LS_DIAGNOSIS_DIAGNOSED)
+    {
+      g_array_index (self->predicted, int, index) = FLAGGED;
+      self->n_flagged++;
       return;
     }
   column = find (self->columns, label);
@@ -127,16 +143,42 @@ leafscope_evaluation_record (LeafscopeEvaluation *self, guint index, const char 
 
 guint leafscope_evaluation_get_n_done (LeafscopeEvaluation *self) { return self->n_done; }
 guint leafscope_evaluation_get_n_failed (LeafscopeEvaluation *self) { return self->n_failed; }
+guint leafscope_evaluation_get_n_flagged (LeafscopeEvaluation *self) { return self->n_flagged; }
 
 double
 leafscope_evaluation_get_accuracy (LeafscopeEvaluation *self)
 {
-  guint n = self->n_done - self->n_failed;
+  guint n = self->n_done - self->n_failed - self->n_flagged;
   return n ? (double) self->n_correct / n : 0.0;
 }
 
+double
+leafscope_evaluation_get_coverage (LeafscopeEvaluation *self)
+{
+  guint n = self->n_done - self->n_failed;
+  return n ? (double) (n - self->n_flagged) / n : 0.0;
+}
+
 guint leafscope_evaluation_get_n_rows (LeafscopeEvaluation *self) { return self->rows->len; }
-guint leafscope_evaluation_get_n_columns (LeafscopeEvaluation *self) { return self->columns->len; }
+
+guint
+leafscope_evaluation_get_n_columns (LeafscopeEvaluation *self)
+{
+  return self->columns->len + (self->n_flagged > 0 ? 1 : 0);
+}
+
+gboolean
+leafscope_evaluation_is_flagged_column (LeafscopeEvaluation *self, guint column)
+{
+  return self->n_flagged > 0 && column == self->columns->len;
+}
+
+/* The value of predicted[] that puts an item in @column. */
+static int
+column_code (LeafscopeEvaluation *self, guint column)
+{
+  return leafscope_evaluation_is_flagged_column (self, column) ? FLAGGED : (int) column;
+}
 
 const char *
 leafscope_evaluation_get_row_label (LeafscopeEvaluation *self, guint row)
@@ -148,7 +190,9 @@ leafscope_evaluation_get_row_label (LeafscopeEvaluation *self, guint row)
 const char *
 leafscope_evaluation_get_column_label (LeafscopeEvaluation *self, guint column)
 {
-  g_return_val_if_fail (column < self->columns->len, NULL);
+  g_return_val_if_fail (column < leafscope_evaluation_get_n_columns (self), NULL);
+  if (leafscope_evaluation_is_flagged_column (self, column))
+    return NULL;
   return g_ptr_array_index (self->columns, column);
 }
 
@@ -163,7 +207,7 @@ leafscope_evaluation_get_cell (LeafscopeEvaluation *self, guint row, guint colum
 {
   guint n = 0;
   for (guint i = 0; i < self->items->len; i++)
-    if (g_array_index (self->predicted, int, i) == (int) column && row_of (self, i) == (int) row)
+    if (g_array_index (self->predicted, int, i) == column_code (self, column) && row_of (self, i) == (int) row)
       n++;
   return n;
 }
@@ -176,5 +220,5 @@ leafscope_evaluation_item_in_cell (LeafscopeEvaluation *self, LeafscopeDatasetIt
   if (index == 0)
     return FALSE;
   index--;
-  return g_array_index (self->predicted, int, index) == (int) column && row_of (self, index) == (int) row;
+  return g_array_index (self->predicted, int, index) == column_code (self, column) && row_of (self, index) == (int) row;
 }

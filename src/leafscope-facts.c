@@ -76,3 +76,63 @@ leafscope_class_display_name (const char *label)
     return g_strconcat (buf, rest, NULL);
   }
 }
+
+const char *
+leafscope_status_title (LsDiagnosisStatus status)
+{
+  switch (status)
+    {
+    case LS_DIAGNOSIS_UNCERTAIN:
+      return _("Uncertain result");
+    case LS_DIAGNOSIS_NOT_A_LEAF:
+      return _("Not a Bean Leaf Photo");
+    case LS_DIAGNOSIS_UNUSABLE:
+      return _("This Photo Cannot Be Judged");
+    case LS_DIAGNOSIS_DIAGNOSED:
+    default:
+      return NULL;
+    }
+}
+
+const char *
+leafscope_status_reason (LsStatusReason reason)
+{
+  switch (reason)
+    {
+    case LS_STATUS_REASON_CLOSE_CLASSES:
+      return _("Two classes are about equally likely on this photo.");
+    case LS_STATUS_REASON_LOW_CONFIDENCE:
+      return _("The model is not confident enough about this photo.");
+    case LS_STATUS_REASON_OUT_OF_SCOPE:
+      return _("This photo does not look like the bean leaf photos the model was trained on, "
+               "so it makes no disease claim about it.");
+    case LS_STATUS_REASON_INCOMPLETE:
+      return _("The image file is damaged: it ends before the picture does.");
+    case LS_STATUS_REASON_TOO_SMALL:
+      return _("The photo is too small to judge: the leaf’s details are lost.");
+    case LS_STATUS_REASON_TOO_DARK:
+      return _("The photo is too dark to judge.");
+    case LS_STATUS_REASON_OVEREXPOSED:
+      return _("The photo is too bright to judge: most of it is blown out.");
+    case LS_STATUS_REASON_NONE:
+    default:
+      return NULL;
+    }
+}
+
+const char *
+leafscope_status_guidance (LsDiagnosisStatus status)
+{
+  switch (status)
+    {
+    case LS_DIAGNOSIS_NOT_A_LEAF:
+      return _("For a diagnosis, photograph one bean leaf filling the frame, in daylight and in focus.");
+    case LS_DIAGNOSIS_UNUSABLE:
+      return _("Use the complete original photo, or take a new one: one bean leaf filling the frame, "
+               "in daylight and in focus.");
+    case LS_DIAGNOSIS_DIAGNOSED:
+    case LS_DIAGNOSIS_UNCERTAIN:
+    default:
+      return NULL;
+    }
+}

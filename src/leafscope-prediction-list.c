@@ -100,6 +100,19 @@ bar_row (LeafscopePredictionList *self, const LsDiagnosis *d, int i)
   return row;
 }
 
+/* not_a_leaf and unusable: no verdict, no bars; what was wrong and how
+ * to take a usable photo, in the interface's words. */
+static void
+show_not_judged (LeafscopePredictionList *self, const LsDiagnosis *d)
+{
+  g_autofree char *text = g_strdup_printf ("%s\n\n%s", leafscope_status_reason (d->status_reason),
+                                           leafscope_status_guidance (d->status));
+
+  leafscope_prediction_list_show_status (self, d->status == LS_DIAGNOSIS_UNUSABLE
+                                               ? "image-x-generic-symbolic" : "camera-photo-symbolic",
+                                         leafscope_status_title (d->status), text);
+}
+
 void
 leafscope_prediction_list_show_diagnosis (LeafscopePredictionList *self, const LsDiagnosis *d)
 {
@@ -108,12 +121,30 @@ leafscope_prediction_list_show_diagnosis (LeafscopePredictionList *self, const L
   g_autofree char *top = leafscope_class_display_name (d->labels[d->top_index]);
   g_autoptr(GString) detail = g_string_new (NULL);
 
+  if (d->status == LS_DIAGNOSIS_NOT_A_LEAF || d->status == LS_DIAGNOSIS_UNUSABLE)
+    {
+      show_not_judged (self, d);
+      return;
+    }
   leafscope_prediction_list_clear (self);
   for (int i = 0; i < d->n_labels; i++)
     order[i] = i;
   g_qsort_with_data (order, d->n_labels, sizeof (int), compare_by_prob, d->probs);
 
-  if (d->uncertain)
+  if (d->uncertain && d->n_labels >= 2)
+    {
+      g_autofree char *second = leafscope_class_display_name (d->labels[order[1]]);
+      const char *reason = leafscope_status_reason (d->status_reason);
+
+      gtk_label_set_text (self->verdict_label, leafscope_status_title (LS_DIAGNOSIS_UNCERTAIN));
+      if (reason)
+        g_string_append_printf (detail, "%s ", reason);
+      /* TRANSLATORS: the two likeliest classes of an uncertain result, each
+       * with its probability in percent */
+      g_string_append_printf (detail, _("It may be %s (%.0f %%) or %s (%.0f %%)."),
+                              top, 100.0 * d->probs[order[0]], second, 100.0 * d->probs[order[1]]);
+    }
+  else if (d->uncertain)
     {
       gtk_label_set_text (self->verdict_label, _("Uncertain result"));
       /* TRANSLATORS: %s is a class name, %.0f its probability in percent */
@@ -135,6 +166,10 @@ leafscope_prediction_list_show_diagnosis (LeafscopePredictionList *self, const L
     g_string_append_printf (detail, " %s", _("The photo looks blurred."));
   if (d->uncertain && f->leaf_fraction < 0.2f)
     g_string_append_printf (detail, " %s", _("Little of the photo looks like a leaf."));
+  if (!d->scope_checked)
+    g_string_append_printf (detail, "\n%s", _("The scope check is off for this model: it cannot tell whether "
+                                              "a photo shows a bean leaf, and its percentages are not "
+                                              "calibrated. Calibrate it in the Dataset view."));
   gtk_label_set_text (self->verdict_detail, detail->str);
   if (d->uncertain)
     gtk_widget_add_css_class (GTK_WIDGET (self->verdict_label), "uncertain");

@@ -42,7 +42,12 @@ panel (cairo_t *cr, const LeafscopeReport *r, int width, double scale, gboolean 
 
   if (r->top_index >= 0 && r->top_index < r->n_classes)
     top = leafscope_class_display_name (r->labels[r->top_index]);
-  verdict = g_strdup (r->verdict ? r->verdict : r->uncertain || top == NULL ? _("Uncertain result") : top);
+  if (r->verdict)
+    verdict = g_strdup (r->verdict);
+  else if (leafscope_status_title (r->status))
+    verdict = g_strdup (leafscope_status_title (r->status));
+  else
+    verdict = g_strdup (r->uncertain || top == NULL ? _("Uncertain result") : top);
   lines[0] = verdict;
   lines[1] = r->verdict_detail;
   for (int i = 0; i < 2; i++)
@@ -61,8 +66,9 @@ panel (cairo_t *cr, const LeafscopeReport *r, int width, double scale, gboolean 
       g_object_unref (layout);
     }
 
-  /* One bar per class, the likeliest first, as in the window. */
-  for (int k = 0; k < r->n_classes; k++)
+  /* One bar per class, the likeliest first, as in the window; none for a
+   * photo the model cannot judge. */
+  for (int k = 0; r->status != LS_DIAGNOSIS_NOT_A_LEAF && r->status != LS_DIAGNOSIS_UNUSABLE && k < r->n_classes; k++)
     {
       int i = k;
       for (int j = 0; j < r->n_classes; j++)
@@ -100,7 +106,7 @@ panel (cairo_t *cr, const LeafscopeReport *r, int width, double scale, gboolean 
     }
 
   /* The overlay's legend: the colour map, its ends named. */
-  if (r->legend_low && r->legend_high)
+  if (r->legend_low && r->legend_high && r->status != LS_DIAGNOSIS_NOT_A_LEAF && r->status != LS_DIAGNOSIS_UNUSABLE)
     {
       PangoLayout *low = make_layout (cr, r->legend_low, 12 * scale, FALSE, -1);
       PangoLayout *high = make_layout (cr, r->legend_high, 12 * scale, FALSE, -1);

@@ -37,43 +37,63 @@ leafscope_report_to_markdown (const LeafscopeReport *r)
       top = leafscope_class_display_name (r->labels[r->top_index]);
       facts = leafscope_facts_lookup (r->labels[r->top_index]);
     }
-  if (r->uncertain || top == NULL)
+  if (r->status == LS_DIAGNOSIS_NOT_A_LEAF || r->status == LS_DIAGNOSIS_UNUSABLE)
     {
-      g_string_append_printf (s, "%s\n\n",
-                              _("Uncertain: no class is likely enough. This may not be a bean leaf, "
-                                "or the photo is unclear."));
-      if (top)
-        /* TRANSLATORS: %s is a class name such as "Bean rust" */
-        g_string_append_printf (s, _("The closest match is %s (%.0f %%)."), top,
-                                100.0 * r->probs[r->top_index]);
-      g_string_append (s, "\n\n");
+      /* No disease claim at all: what was wrong and what to do. */
+      const char *reason = leafscope_status_reason (r->status_reason);
+      g_string_append_printf (s, "**%s**\n\n", leafscope_status_title (r->status));
+      if (reason)
+        g_string_append_printf (s, "%s\n\n", reason);
+      g_string_append_printf (s, "%s\n\n", leafscope_status_guidance (r->status));
     }
   else
-    g_string_append_printf (s, "**%s** (%.0f %%)\n\n", top, 100.0 * r->probs[r->top_index]);
-
-  g_string_append_printf (s, "| %s | %s |\n|---|---:|\n", _("Class"), _("Probability"));
-  order = g_new (int, MAX (r->n_classes, 1));
-  for (int i = 0; i < r->n_classes; i++)
-    order[i] = i;
-  g_qsort_with_data (order, r->n_classes, sizeof (int), compare_desc, (gpointer) r->probs);
-  for (int k = 0; k < r->n_classes; k++)
     {
-      int i = order[k];
-      g_autofree char *name = leafscope_class_display_name (r->labels[i]);
-      g_string_append_printf (s, "| %s | %.1f %% |\n", name, 100.0 * r->probs[i]);
-    }
-  g_string_append (s, "\n");
+      if (r->status == LS_DIAGNOSIS_UNCERTAIN && leafscope_status_reason (r->status_reason))
+        g_string_append_printf (s, "%s %s\n\n", _("Uncertain:"), leafscope_status_reason (r->status_reason));
+      else if (r->uncertain || top == NULL)
+        g_string_append_printf (s, "%s\n\n",
+                                _("Uncertain: no class is likely enough. This may not be a bean leaf, "
+                                  "or the photo is unclear."));
+      if (r->uncertain || top == NULL)
+        {
+          if (top)
+            /* TRANSLATORS: %s is a class name such as "Bean rust" */
+            g_string_append_printf (s, _("The closest match is %s (%.0f %%)."), top,
+                                    100.0 * r->probs[r->top_index]);
+          g_string_append (s, "\n\n");
+        }
+      else
+        g_string_append_printf (s, "**%s** (%.0f %%)\n\n", top, 100.0 * r->probs[r->top_index]);
 
-  g_string_append_printf (s, "## %s\n\n", _("Machine-written description"));
-  if (r->description && *r->description)
-    {
-      g_autofree char *text = g_strstrip (g_strdup (r->description));
-      g_string_append_printf (s, "%s\n\n", text);
-      g_string_append_printf (s, "*%s*\n\n", _("Written by a language model from what the vision model found; "
-                                                  "it can be wrong."));
+      g_string_append_printf (s, "| %s | %s |\n|---|---:|\n", _("Class"), _("Probability"));
+      order = g_new (int, MAX (r->n_classes, 1));
+      for (int i = 0; i < r->n_classes; i++)
+        order[i] = i;
+      g_qsort_with_data (order, r->n_classes, sizeof (int), compare_desc, (gpointer) r->probs);
+      for (int k = 0; k < r->n_classes; k++)
+        {
+          int i = order[k];
+          g_autofree char *name = leafscope_class_display_name (r->labels[i]);
+          g_string_append_printf (s, "| %s | %.1f %% |\n", name, 100.0 * r->probs[i]);
+        }
+      g_string_append (s, "\n");
     }
-  else
-    g_string_append_printf (s, "%s\n\n", _("No description was generated."));
+
+  /* A photo the model cannot judge gets no description: the guidance above
+   * says what there is to say. */
+  if (r->status != LS_DIAGNOSIS_NOT_A_LEAF && r->status != LS_DIAGNOSIS_UNUSABLE)
+    {
+      g_string_append_printf (s, "## %s\n\n", _("Machine-written description"));
+      if (r->description && *r->description)
+        {
+          g_autofree char *text = g_strstrip (g_strdup (r->description));
+          g_string_append_printf (s, "%s\n\n", text);
+          g_string_append_printf (s, "*%s*\n\n", _("Written by a language model from what the vision model found; "
+                                                      "it can be wrong."));
+        }
+      else
+        g_string_append_printf (s, "%s\n\n", _("No description was generated."));
+    }
 
   if (facts != NULL && !r->uncertain)
     {
@@ -86,6 +106,9 @@ leafscope_report_to_markdown (const LeafscopeReport *r)
     }
 
   g_string_append_printf (s, "## %s\n\n", _("Details"));
+  /* The engine's stable names, as `leafscope-cli diagnose` writes them. */
+  g_string_append_printf (s, "- %s %s (%s)\n", _("Status:"), ls_diagnosis_status_name (r->status),
+                          ls_status_reason_name (r->status_reason));
   g_string_append_printf (s, "- %s %s\n", _("Vision model:"), r->vision_model ? r->vision_model : "—");
   g_string_append_printf (s, "- %s %s\n", _("Text model:"), r->text_model ? r->text_model : _("none"));
   date = r->date ? g_date_time_format (r->date, "%Y-%m-%d %H:%M:%S %Z") : NULL;

@@ -7,6 +7,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include "image.h"
 #include "heatmap.h"
+#include "scope.h"
 
 /* The colour map of every heatmap the app shows or saves. */
 #define LEAFSCOPE_COLORMAP LS_COLORMAP_INFERNO
@@ -25,6 +26,10 @@ typedef struct {
   const float        *probs;          /* [n_classes] */
   int                 top_index;
   gboolean            uncertain;
+  /* The photo's status (issue 12; zero: diagnosed).  not_a_leaf and
+   * unusable carry no class table, bars or fact card. */
+  LsDiagnosisStatus   status;
+  LsStatusReason      status_reason;
   const char         *description;    /* may be NULL or "" */
   const char         *vision_model;   /* folder or name */
   const char         *text_model;     /* NULL: none */

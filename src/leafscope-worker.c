@@ -6,7 +6,7 @@
 
 G_DEFINE_QUARK (leafscope-worker-error-quark, leafscope_worker_error)
 
-typedef enum { JOB_DIAGNOSE, JOB_EVALUATE } JobKind;
+typedef enum { JOB_DIAGNOSE, JOB_EVALUATE, JOB_CALIBRATE } JobKind;
 
 typedef struct
 {
@@ -26,9 +26,12 @@ typedef struct
   GStrv                   paths;
   guint                   next;     /* the next photo, on the thread */
   float                   threshold;
+  /* calibrate */
+  char                   *train_dir;
+  char                   *validation_dir;
 } Job;
 
-typedef enum { MSG_CLASSIFIED, MSG_TOKEN, MSG_ITEM, MSG_FINISHED } MsgKind;
+typedef enum { MSG_CLASSIFIED, MSG_TOKEN, MSG_ITEM, MSG_FINISHED, MSG_PROGRESS, MSG_CALIBRATED } MsgKind;
 
 typedef struct
 {
@@ -38,6 +41,9 @@ typedef struct
   LeafscopeResult *result;
   char            *text;
   guint            index;
+  LsDiagnosisStatus status;
+  guint            total;
+  LsCalibrateReport report;
   GError          *error;
 } Msg;
 
@@ -60,6 +66,9 @@ struct _LeafscopeWorker
   char         *vision_dir;
   char         *text_dir;
   guint         n_vision_passes;
+  gboolean      probe;
+  /* main thread state */
+  LeafscopeScopeState scope_state;
   /* thread state */
   LsDiagnoser  *diagnoser;
   char         *loaded_vision;
@@ -68,6 +77,9 @@ struct _LeafscopeWorker
 };
 
 G_DEFINE_FINAL_TYPE (LeafscopeWorker, leafscope_worker, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_SCOPE_STATE, N_PROPS };
+static GParamSpec *props[N_PROPS];
 
 static Job *
 job_ref (Job *job)
@@ -87,6 +99,8 @@ job_unref (Job *job)
   g_clear_object (&job->result);
   g_free (job->language);
   g_strfreev (job->paths);
+  g_free (job->train_dir);
+  g_free (job->validation_dir);
   g_free (job);
 }
 
@@ -133,11 +147,19 @@ msg_dispatch (gpointer data)
       break;
     case MSG_ITEM:
       if (job->callbacks.item)
-        job->callbacks.item (msg->index, msg->text, msg->error, owner);
+        job->callbacks.item (msg->index, msg->text, msg->status, msg->error, owner);
       break;
     case MSG_FINISHED:
       if (job->callbacks.finished)
         job->callbacks.finished (msg->error, owner);
+      break;
+    case MSG_PROGRESS:
+      if (job->callbacks.progress)
+        job->callbacks.progress (msg->text, msg->index, msg->total, owner);
+      break;
+    case MSG_CALIBRATED:
+      if (job->callbacks.calibrated)
+        job->callbacks.calibrated (&msg->report, msg->text, owner);
       break;
     default:
       g_assert_not_reached ();
@@ -167,6 +189,43 @@ post_finished (LeafscopeWorker *self, Job *job, GError *error)
   Msg *msg = msg_new (self, job, MSG_FINISHED);
   msg->error = error;
   post (self, msg);
+}
+
+typedef struct
+{
+  LeafscopeWorker    *worker;
+  LeafscopeScopeState state;
+} ScopeMsg;
+
+static gboolean
+scope_dispatch (gpointer data)
+{
+  ScopeMsg *msg = data;
+  if (msg->worker->scope_state != msg->state)
+    {
+      msg->worker->scope_state = msg->state;
+      g_object_notify_by_pspec (G_OBJECT (msg->worker), props[PROP_SCOPE_STATE]);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+scope_msg_free (gpointer data)
+{
+  ScopeMsg *msg = data;
+  g_object_unref (msg->worker);
+  g_free (msg);
+}
+
+/* On the thread, after a (re)load: tells the main thread. */
+static void
+post_scope_state (LeafscopeWorker *self)
+{
+  ScopeMsg *msg = g_new0 (ScopeMsg, 1);
+  msg->worker = g_object_ref (self);
+  msg->state = self->diagnoser == NULL ? LEAFSCOPE_SCOPE_UNKNOWN
+               : ls_diagnoser_get_scope (self->diagnoser, NULL) ? LEAFSCOPE_SCOPE_ON : LEAFSCOPE_SCOPE_OFF;
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, scope_dispatch, msg, scope_msg_free);
 }
 
 /* Replaced jobs are cancelled by the submission that replaces them. */
@@ -222,6 +281,7 @@ ensure_models (LeafscopeWorker *self, GError **error)
           local_error = g_steal_pointer (&vision_error);
         }
     }
+  post_scope_state (self);
   if (self->diagnoser == NULL)
     {
       g_autofree char *name = g_filename_display_name (vision);
@@ -334,7 +394,10 @@ run_evaluate_step (LeafscopeWorker *self, Job *job)
   msg = msg_new (self, job, MSG_ITEM);
   msg->index = i;
   if (diagnosis)
-    msg->text = g_strdup (diagnosis->labels[diagnosis->top_index]);
+    {
+      msg->text = g_strdup (diagnosis->labels[diagnosis->top_index]);
+      msg->status = diagnosis->status;
+    }
   else
     msg->error = g_steal_pointer (&item_error);
   post (self, msg);
@@ -345,6 +408,96 @@ run_evaluate_step (LeafscopeWorker *self, Job *job)
       return TRUE;
     }
   return FALSE;
+}
+
+/* Runs the diagnoses waiting now (between two batches of a calibration). */
+static void
+run_waiting_diagnoses (LeafscopeWorker *self)
+{
+  for (;;)
+    {
+      Job *job;
+      g_mutex_lock (&self->lock);
+      job = g_queue_pop_head (&self->diagnoses);
+      g_mutex_unlock (&self->lock);
+      if (job == NULL)
+        return;
+      if (job_is_current (self, job))
+        run_diagnose (self, job);
+      job_unref (job);
+    }
+}
+
+typedef struct
+{
+  LeafscopeWorker *self;
+  Job             *job;
+} CalibrateContext;
+
+static gboolean
+on_calibrate_progress (const char *stage, int done, int total, gpointer user_data)
+{
+  CalibrateContext *cc = user_data;
+  Msg *msg;
+
+  if (!job_is_current (cc->self, cc->job))
+    return FALSE;
+  msg = msg_new (cc->self, cc->job, MSG_PROGRESS);
+  msg->text = g_strdup (stage);
+  msg->index = (guint) done;
+  msg->total = (guint) total;
+  post (cc->self, msg);
+  /* A photo opened meanwhile shows its verdict after one batch. */
+  run_waiting_diagnoses (cc->self);
+  return job_is_current (cc->self, cc->job);
+}
+
+/* The whole calibration, as one job. */
+static void
+run_calibrate (LeafscopeWorker *self, Job *job)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsScope) scope = NULL;
+  g_autofree char *vision = NULL;
+  g_autofree char *written = NULL;
+  CalibrateContext cc = { self, job };
+  LsCalibrateReport report = { 0 };
+  Msg *msg;
+
+  g_mutex_lock (&self->lock);
+  vision = g_strdup (self->vision_dir);
+  g_mutex_unlock (&self->lock);
+  if (vision == NULL)
+    {
+      post_finished (self, job, g_error_new_literal (LEAFSCOPE_WORKER_ERROR, LEAFSCOPE_WORKER_ERROR_VISION_MODEL,
+                                                     _("No vision model is set. Choose one in Preferences.")));
+      return;
+    }
+  scope = ls_calibrate_model (vision, job->train_dir, job->validation_dir, on_calibrate_progress, &cc,
+                              &report, job->cancellable, &error);
+  if (scope == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        post_finished (self, job, g_steal_pointer (&error));
+      return;
+    }
+  if (!ls_calibrate_save (scope, vision, &written, &error))
+    {
+      post_finished (self, job, g_steal_pointer (&error));
+      return;
+    }
+  /* Reload: the next diagnosis uses the new scope. */
+  g_clear_pointer (&self->loaded_vision, g_free);
+  if (!ensure_models (self, &error))
+    {
+      post_finished (self, job, g_steal_pointer (&error));
+      return;
+    }
+  msg = msg_new (self, job, MSG_CALIBRATED);
+  msg->report = report;
+  msg->text = g_steal_pointer (&written);
+  post (self, msg);
+  post_finished (self, job, NULL);
 }
 
 static gpointer
@@ -358,12 +511,21 @@ worker_thread (gpointer data)
       gboolean evaluate;
 
       g_mutex_lock (&self->lock);
-      while (!self->quit && g_queue_is_empty (&self->diagnoses) && self->evaluation == NULL)
+      while (!self->quit && g_queue_is_empty (&self->diagnoses) && self->evaluation == NULL && !self->probe)
         g_cond_wait (&self->cond, &self->lock);
       if (self->quit)
         {
           g_mutex_unlock (&self->lock);
           break;
+        }
+      if (self->probe && g_queue_is_empty (&self->diagnoses) && self->evaluation == NULL)
+        {
+          g_autoptr(GError) error = NULL;
+          self->probe = FALSE;
+          g_mutex_unlock (&self->lock);
+          /* Errors show with the next job that needs the model. */
+          ensure_models (self, &error);
+          continue;
         }
       /* A waiting diagnosis goes before the next photo of an evaluation. */
       evaluate = g_queue_is_empty (&self->diagnoses);
@@ -374,6 +536,19 @@ worker_thread (gpointer data)
         {
           if (job_is_current (self, job))
             run_diagnose (self, job);
+        }
+      else if (job->kind == JOB_CALIBRATE)
+        {
+          /* One job: it runs waiting diagnoses between its batches. */
+          if (job_is_current (self, job))
+            run_calibrate (self, job);
+          g_mutex_lock (&self->lock);
+          if (self->evaluation == job)
+            {
+              self->evaluation = NULL;
+              job_unref (job);
+            }
+          g_mutex_unlock (&self->lock);
         }
       else if (run_evaluate_step (self, job))
         {
@@ -431,11 +606,29 @@ leafscope_worker_finalize (GObject *object)
 }
 
 static void
+leafscope_worker_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_SCOPE_STATE:
+      g_value_set_int (value, LEAFSCOPE_WORKER (object)->scope_state);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 leafscope_worker_class_init (LeafscopeWorkerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   object_class->dispose = leafscope_worker_dispose;
   object_class->finalize = leafscope_worker_finalize;
+  object_class->get_property = leafscope_worker_get_property;
+  props[PROP_SCOPE_STATE] = g_param_spec_int ("scope-state", NULL, NULL, LEAFSCOPE_SCOPE_UNKNOWN,
+                                              LEAFSCOPE_SCOPE_OFF, LEAFSCOPE_SCOPE_UNKNOWN,
+                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void
@@ -474,7 +667,7 @@ job_new (LeafscopeWorker *self, JobKind kind, const LeafscopeJobCallbacks *callb
   Job *job = g_new0 (Job, 1);
   job->ref_count = 1;
   job->kind = kind;
-  job->lane = kind == JOB_EVALUATE ? LEAFSCOPE_LANE_EVALUATE : LEAFSCOPE_LANE_DIAGNOSE;
+  job->lane = kind == JOB_DIAGNOSE ? LEAFSCOPE_LANE_DIAGNOSE : LEAFSCOPE_LANE_EVALUATE;
   job->cancellable = g_cancellable_new ();
   g_weak_ref_init (&job->owner, owner);
   if (callbacks)
@@ -552,6 +745,37 @@ leafscope_worker_evaluate (LeafscopeWorker *self, const char * const *paths, flo
   job->paths = g_strdupv ((char **) paths);
   job->threshold = threshold;
   return submit (self, job);
+}
+
+guint
+leafscope_worker_calibrate (LeafscopeWorker *self, const char *train_dir, const char *validation_dir,
+                            const LeafscopeJobCallbacks *callbacks, gpointer owner)
+{
+  Job *job;
+
+  g_return_val_if_fail (LEAFSCOPE_IS_WORKER (self), 0);
+  g_return_val_if_fail (train_dir != NULL, 0);
+  job = job_new (self, JOB_CALIBRATE, callbacks, owner);
+  job->train_dir = g_strdup (train_dir);
+  job->validation_dir = g_strdup (validation_dir);
+  return submit (self, job);
+}
+
+void
+leafscope_worker_probe (LeafscopeWorker *self)
+{
+  g_return_if_fail (LEAFSCOPE_IS_WORKER (self));
+  g_mutex_lock (&self->lock);
+  self->probe = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+LeafscopeScopeState
+leafscope_worker_get_scope_state (LeafscopeWorker *self)
+{
+  g_return_val_if_fail (LEAFSCOPE_IS_WORKER (self), LEAFSCOPE_SCOPE_UNKNOWN);
+  return self->scope_state;
 }
 
 void

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "calibrate.h"
 #include "diagnose.h"
 #include "leafscope-result.h"
 
@@ -34,15 +35,29 @@ typedef struct {
   void (*classified) (LeafscopeResult *result, gpointer owner);
   /* A diagnose job: one piece of the description. */
   void (*token)      (const char *piece, gpointer owner);
-  /* An evaluate job: photo @index was classified as @label, or failed. */
-  void (*item)       (guint index, const char *label, const GError *error, gpointer owner);
+  /* An evaluate job: photo @index was classified as @label with @status, or failed. */
+  void (*item)       (guint index, const char *label, LsDiagnosisStatus status, const GError *error,
+                      gpointer owner);
   /* The job ended: @error NULL on success.  Not called for a job that was
    * cancelled or replaced. */
   void (*finished)   (const GError *error, gpointer owner);
   /* The job was cancelled or replaced before it finished (called from
    * leafscope_worker_cancel or the next submission, on the main thread). */
   void (*cancelled)  (gpointer owner);
+  /* A calibrate job: @done of @total photos of @stage ("train",
+   * "validation") went through the model. */
+  void (*progress)   (const char *stage, guint done, guint total, gpointer owner);
+  /* A calibrate job: the scope was fitted and saved in @written_dir (the
+   * model is reloaded with it before ::finished). */
+  void (*calibrated) (const LsCalibrateReport *report, const char *written_dir, gpointer owner);
 } LeafscopeJobCallbacks;
+
+/* Whether the loaded vision model has its scope check (issue 12). */
+typedef enum {
+  LEAFSCOPE_SCOPE_UNKNOWN, /* no model loaded yet */
+  LEAFSCOPE_SCOPE_ON,
+  LEAFSCOPE_SCOPE_OFF,     /* no scope file for these weights: calibrate it */
+} LeafscopeScopeState;
 
 typedef struct {
   float             threshold;    /* uncertainty threshold 0..1 */
@@ -82,6 +97,22 @@ guint            leafscope_worker_evaluate     (LeafscopeWorker               *s
                                                 float                          threshold,
                                                 const LeafscopeJobCallbacks   *callbacks,
                                                 gpointer                       owner);
+/* Fits the scope check of the current vision model from labelled photo
+ * folders (ls_calibrate_model; @validation_dir may be NULL), saves it
+ * (ls_calibrate_save) and reloads the model.  Runs on the evaluation lane:
+ * it replaces an evaluation, and a waiting diagnosis goes first, between two
+ * batches of photos.  Cancellable with leafscope_worker_cancel. */
+guint            leafscope_worker_calibrate    (LeafscopeWorker               *self,
+                                                const char                    *train_dir,
+                                                const char                    *validation_dir,
+                                                const LeafscopeJobCallbacks   *callbacks,
+                                                gpointer                       owner);
+/* Loads the models now if they are not (so that ::scope-state becomes
+ * known without a photo). */
+void             leafscope_worker_probe        (LeafscopeWorker *self);
+/* The "scope-state" property: LeafscopeScopeState of the loaded vision model,
+ * updated on the main thread after each (re)load. */
+LeafscopeScopeState leafscope_worker_get_scope_state (LeafscopeWorker *self);
 /* Cancels the current job of @lane; its results are dropped. */
 void             leafscope_worker_cancel       (LeafscopeWorker *self,
                                                 LeafscopeLane    lane);
