@@ -52,6 +52,8 @@ leafscope_diagnose_view_write_report (LeafscopeDiagnoseView *self, GFile *png_fi
   g_autofree char *text = model_name (self->settings, "text-model");
   gboolean visible = gtk_switch_get_active (self->heatmap_switch);
   LeafscopeReport report = { 0 };
+  const float *grid;
+  int rows = 0, cols = 0;
 
   if (d == NULL || self->image == NULL)
     {
@@ -76,10 +78,17 @@ leafscope_diagnose_view_write_report (LeafscopeDiagnoseView *self, GFile *png_fi
   report.date = now;
   report.verdict = leafscope_prediction_list_get_verdict (self->prediction);
   report.verdict_detail = leafscope_prediction_list_get_detail (self->prediction);
-  report.legend_low = gtk_label_get_text (self->legend_low);
-  report.legend_high = gtk_label_get_text (self->legend_high);
-  composite = leafscope_report_composite (self->image, visible ? leafscope_diagnose_view_current_grid (self) : NULL,
-                                          d->grid_size, gtk_range_get_value (GTK_RANGE (self->opacity_scale)));
+  /* The same map, legend and words as the window. */
+  grid = visible ? leafscope_diagnose_view_current_grid (self, &rows, &cols) : NULL;
+  if (grid != NULL)
+    {
+      report.legend_low = gtk_label_get_text (self->legend_low);
+      report.legend_high = gtk_label_get_text (self->legend_high);
+    }
+  report.layer = gtk_label_get_text (self->legend_title);
+  report.evidence_note = leafscope_diagnose_view_evidence_note (self);
+  composite = leafscope_report_composite (self->image, grid, rows, cols,
+                                          gtk_range_get_value (GTK_RANGE (self->opacity_scale)));
   card = leafscope_report_render (&report, composite);
   return leafscope_report_save (&report, card, png_file, overwrite, error);
 }

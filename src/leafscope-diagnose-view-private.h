@@ -9,6 +9,7 @@
 #include "leafscope-photo-strip.h"
 #include "leafscope-photo-view.h"
 #include "leafscope-prediction-list.h"
+#include "leafscope-report.h"
 #include "leafscope-result.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,8 @@ struct _LeafscopeDiagnoseView
   GtkScale                 *opacity_scale;
   GtkDropDown              *method_dropdown;
   GtkDropDown              *head_dropdown;
+  GtkLabel                 *legend_title;
+  GtkWidget                *legend_box;
   GtkPicture               *legend_picture;
   GtkLabel                 *legend_low;
   GtkLabel                 *legend_high;
@@ -44,6 +47,10 @@ struct _LeafscopeDiagnoseView
   char                     *photo_name;
   LsImage                  *image;
   LeafscopeResult          *result;      /* the shown diagnosis, shared with the worker */
+  LsEvidenceMap            *evidence;    /* the evidence stage shown (a copy), NULL before the first */
+  LsFindings                evidence_findings; /* where it lies, as of that stage */
+  gboolean                  evidence_done;     /* no further stage will come */
+  float                    *shown_grid;  /* the overlay's map in [0, 1], when the view made it */
   int                       n_heads;
   gboolean                  loading;
   gboolean                  classifying;
@@ -63,8 +70,15 @@ void         leafscope_diagnose_view_show_empty      (LeafscopeDiagnoseView *sel
 /* TRUE when the shown photo is not_a_leaf or unusable (issue 12): no
  * verdict, no map, no description. */
 gboolean     leafscope_diagnose_view_not_judged      (LeafscopeDiagnoseView *self);
-/* The map the overlay shows now, NULL when none. */
-const float *leafscope_diagnose_view_current_grid    (LeafscopeDiagnoseView *self);
+/* The map the overlay shows now (@rows x @cols values in [0, 1] over the
+ * whole photo), NULL when none. */
+const float *leafscope_diagnose_view_current_grid    (LeafscopeDiagnoseView *self,
+                                                      int                   *rows,
+                                                      int                   *cols);
+/* The overlay's layer now. */
+LeafscopeLayer leafscope_diagnose_view_current_layer (LeafscopeDiagnoseView *self);
+/* Where the deciding evidence lies, in a sentence (NULL before the map). */
+const char  *leafscope_diagnose_view_evidence_note   (LeafscopeDiagnoseView *self);
 /* The overlay (-overlay.c): layers, legend. */
 void         leafscope_diagnose_view_init_overlay    (LeafscopeDiagnoseView *self);
 void         leafscope_diagnose_view_update_overlay  (LeafscopeDiagnoseView *self);

@@ -6,6 +6,7 @@
 #include "leafscope-diagnose-view-private.h"
 #include "leafscope-adaptive.h"
 #include "leafscope-facts.h"
+#include "leafscope-report.h"
 #include "leafscope-dataset-model.h"
 
 #include <glib/gi18n-lib.h>
@@ -57,6 +58,8 @@ void
 leafscope_diagnose_view_clear_result (LeafscopeDiagnoseView *self)
 {
   g_clear_object (&self->result);
+  g_clear_pointer (&self->evidence, ls_evidence_map_free);
+  self->evidence_done = FALSE;
   leafscope_prediction_list_clear (self->prediction);
   leafscope_photo_view_set_heatmap (self->photo_view, NULL);
   leafscope_description_pane_set_class (self->description, NULL, FALSE);
@@ -72,11 +75,37 @@ on_classified (LeafscopeResult *result, gpointer owner)
 
   g_set_object (&self->result, result);
   self->classifying = FALSE;
+  /* A photo the model does not judge gets no evidence map. */
+  self->evidence_done = leafscope_diagnose_view_not_judged (self);
   leafscope_prediction_list_show_diagnosis (self->prediction, d);
   leafscope_description_pane_set_class (self->description, d->labels[d->top_index], d->uncertain);
   leafscope_description_pane_set_written (self->description, !leafscope_diagnose_view_not_judged (self));
   leafscope_diagnose_view_update_overlay (self);
   notify_state (self);
+}
+
+static void
+on_evidence (const LsEvidenceMap *map, const LsFindings *findings, gpointer owner)
+{
+  LeafscopeDiagnoseView *self = owner;
+
+  if (map == NULL)
+    self->evidence_done = TRUE;
+  /* The finer stage replaces the coarser one, unless no single cell of it
+   * decides while a coarser block did: then the coarse map stays, the
+   * finest one that shows what decides (and agrees with the findings, which
+   * follow the coarse stage). */
+  else if (self->evidence == NULL || map->max_points >= LS_EVIDENCE_MIN_POINTS
+           || self->evidence->max_points < LS_EVIDENCE_MIN_POINTS)
+    {
+      g_clear_pointer (&self->evidence, ls_evidence_map_free);
+      self->evidence = ls_evidence_map_copy (map);
+      self->evidence_findings = *findings;
+    }
+  if (map != NULL && map->final)
+    self->evidence_done = TRUE;
+  leafscope_prediction_list_set_note (self->prediction, leafscope_diagnose_view_evidence_note (self));
+  leafscope_diagnose_view_update_overlay (self);
 }
 
 static void
@@ -138,6 +167,7 @@ on_cancelled (gpointer owner)
 
 static const LeafscopeJobCallbacks diagnose_callbacks = {
   .classified = on_classified,
+  .evidence = on_evidence,
   .token = on_token,
   .finished = on_finished,
   .cancelled = on_cancelled,
@@ -450,6 +480,8 @@ leafscope_diagnose_view_get_busy (LeafscopeDiagnoseView *self)
 
 gboolean leafscope_diagnose_view_get_generating (LeafscopeDiagnoseView *self) { return self->generating; }
 const LsDiagnosis *leafscope_diagnose_view_get_diagnosis (LeafscopeDiagnoseView *self) { return diagnosis (self); }
+const LsEvidenceMap *leafscope_diagnose_view_get_evidence (LeafscopeDiagnoseView *self) { return self->evidence; }
+gboolean leafscope_diagnose_view_get_evidence_done (LeafscopeDiagnoseView *self) { return self->evidence_done; }
 LeafscopeResult *leafscope_diagnose_view_get_result (LeafscopeDiagnoseView *self) { return self->result; }
 guint leafscope_diagnose_view_get_n_photos (LeafscopeDiagnoseView *self) { return leafscope_photo_strip_get_n_photos (self->strip); }
 const char *leafscope_diagnose_view_get_photo_name (LeafscopeDiagnoseView *self) { return self->photo_name; }
@@ -483,19 +515,6 @@ leafscope_diagnose_view_get_action_group (LeafscopeDiagnoseView *self)
 
 /* ---- settings ---- */
 
-static gboolean
-method_get_mapping (GValue *value, GVariant *variant, gpointer user_data)
-{
-  g_value_set_uint (value, g_strcmp0 (g_variant_get_string (variant, NULL), "last-layer") == 0 ? 1 : 0);
-  return TRUE;
-}
-
-static GVariant *
-method_set_mapping (const GValue *value, const GVariantType *type, gpointer user_data)
-{
-  return g_variant_new_string (g_value_get_uint (value) == 1 ? "last-layer" : "rollout");
-}
-
 static void
 on_model_changed (LeafscopeDiagnoseView *self)
 {
@@ -516,7 +535,8 @@ leafscope_diagnose_view_setup (LeafscopeDiagnoseView *self, LeafscopeWorker *wor
   g_settings_bind (settings, "heatmap-opacity", gtk_range_get_adjustment (GTK_RANGE (self->opacity_scale)),
                    "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (settings, "heatmap-method", self->method_dropdown, "selected",
-                                G_SETTINGS_BIND_DEFAULT, method_get_mapping, method_set_mapping, NULL, NULL);
+                                G_SETTINGS_BIND_DEFAULT, leafscope_layer_get_mapping, leafscope_layer_set_mapping,
+                                NULL, NULL);
   g_signal_connect_object (settings, "changed::vision-model", G_CALLBACK (on_model_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (settings, "changed::uncertainty-threshold", G_CALLBACK (on_model_changed), self,
@@ -632,6 +652,8 @@ leafscope_diagnose_view_finalize (GObject *object)
 {
   LeafscopeDiagnoseView *self = LEAFSCOPE_DIAGNOSE_VIEW (object);
   g_clear_pointer (&self->image, ls_image_free);
+  g_clear_pointer (&self->evidence, ls_evidence_map_free);
+  g_free (self->shown_grid);
   g_free (self->photo_name);
   G_OBJECT_CLASS (leafscope_diagnose_view_parent_class)->finalize (object);
 }
@@ -677,6 +699,8 @@ leafscope_diagnose_view_class_init (LeafscopeDiagnoseViewClass *klass)
   BIND (opacity_scale);
   BIND (method_dropdown);
   BIND (head_dropdown);
+  BIND (legend_title);
+  BIND (legend_box);
   BIND (legend_picture);
   BIND (legend_low);
   BIND (legend_high);

@@ -43,6 +43,10 @@ gboolean leafscope_diagnose_view_step         (LeafscopeDiagnoseView *self,
 gboolean           leafscope_diagnose_view_get_busy        (LeafscopeDiagnoseView *self);
 gboolean           leafscope_diagnose_view_get_generating  (LeafscopeDiagnoseView *self);
 const LsDiagnosis *leafscope_diagnose_view_get_diagnosis   (LeafscopeDiagnoseView *self);
+/* The evidence map shown (the latest stage that shows what decides), NULL
+ * before the first stage arrives; done: no further stage will come. */
+const LsEvidenceMap *leafscope_diagnose_view_get_evidence  (LeafscopeDiagnoseView *self);
+gboolean           leafscope_diagnose_view_get_evidence_done (LeafscopeDiagnoseView *self);
 LeafscopeResult   *leafscope_diagnose_view_get_result      (LeafscopeDiagnoseView *self);
 const char        *leafscope_diagnose_view_get_verdict     (LeafscopeDiagnoseView *self);
 /* The bar of class @label: its fraction, or -1 when there is none. */

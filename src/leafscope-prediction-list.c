@@ -11,6 +11,7 @@ struct _LeafscopePredictionList
   GtkSpinner    *spinner;
   GtkLabel      *verdict_label;
   GtkLabel      *verdict_detail;
+  GtkLabel      *note_label;
   GtkBox        *bars_box;
   GtkImage      *status_icon;
   GtkLabel      *status_title;
@@ -40,7 +41,21 @@ leafscope_prediction_list_clear (LeafscopePredictionList *self)
   g_hash_table_remove_all (self->bars);
   gtk_label_set_text (self->verdict_label, "");
   gtk_label_set_text (self->verdict_detail, "");
+  leafscope_prediction_list_set_note (self, NULL);
   set_page (self, "none");
+}
+
+void
+leafscope_prediction_list_set_note (LeafscopePredictionList *self, const char *note)
+{
+  gtk_label_set_text (self->note_label, note ? note : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->note_label), note && *note);
+}
+
+const char *
+leafscope_prediction_list_get_note (LeafscopePredictionList *self)
+{
+  return gtk_label_get_text (self->note_label);
 }
 
 void
@@ -241,6 +256,7 @@ leafscope_prediction_list_class_init (LeafscopePredictionListClass *klass)
   BIND (spinner);
   BIND (verdict_label);
   BIND (verdict_detail);
+  BIND (note_label);
   BIND (bars_box);
   BIND (status_icon);
   BIND (status_title);

@@ -1,5 +1,6 @@
 /* leafscope-preferences.c: see the header. */
 #include "leafscope-preferences.h"
+#include "leafscope-report.h"
 #include "leafscope-application.h"
 #include "diagnose.h"
 
@@ -208,19 +209,6 @@ on_use_defaults (LeafscopePreferences *self)
   update_labels (self);
 }
 
-static gboolean
-method_get (GValue *value, GVariant *variant, gpointer user_data)
-{
-  g_value_set_uint (value, g_strcmp0 (g_variant_get_string (variant, NULL), "last-layer") == 0 ? 1 : 0);
-  return TRUE;
-}
-
-static GVariant *
-method_set (const GValue *value, const GVariantType *type, gpointer user_data)
-{
-  return g_variant_new_string (g_value_get_uint (value) == 1 ? "last-layer" : "rollout");
-}
-
 /* Fractions in the settings, percentages on screen. */
 static gboolean
 percent_get (GValue *value, GVariant *variant, gpointer user_data)
@@ -301,7 +289,8 @@ leafscope_preferences_new (GtkWindow *parent, GSettings *settings)
   g_settings_bind_with_mapping (settings, "heatmap-opacity", self->opacity_spin, "value", G_SETTINGS_BIND_DEFAULT,
                                 percent_get, percent_set, NULL, NULL);
   g_settings_bind_with_mapping (settings, "heatmap-method", self->method_dropdown, "selected",
-                                G_SETTINGS_BIND_DEFAULT, method_get, method_set, NULL, NULL);
+                                G_SETTINGS_BIND_DEFAULT, leafscope_layer_get_mapping, leafscope_layer_set_mapping,
+                                NULL, NULL);
   update_labels (self);
   return self;
 }

@@ -36,7 +36,7 @@ panel (cairo_t *cr, const LeafscopeReport *r, int width, double scale, gboolean 
   g_autofree char *models = NULL;
   int inner = width - 2 * PAD * scale;
   double y = PAD * scale;
-  const char *lines[2];
+  const char *lines[3];
   PangoLayout *layout;
   int h;
 
@@ -50,7 +50,8 @@ panel (cairo_t *cr, const LeafscopeReport *r, int width, double scale, gboolean 
     verdict = g_strdup (r->uncertain || top == NULL ? _("Uncertain result") : top);
   lines[0] = verdict;
   lines[1] = r->verdict_detail;
-  for (int i = 0; i < 2; i++)
+  lines[2] = r->evidence_note;
+  for (int i = 0; i < 3; i++)
     {
       if (lines[i] == NULL || *lines[i] == '\0')
         continue;

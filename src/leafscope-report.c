@@ -6,6 +6,36 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+static const char *const layer_names[LEAFSCOPE_N_LAYERS] = { "evidence", "rollout", "last-layer", "lesions" };
+
+const char *
+leafscope_layer_setting_name (LeafscopeLayer layer)
+{
+  return (guint) layer < LEAFSCOPE_N_LAYERS ? layer_names[layer] : layer_names[0];
+}
+
+LeafscopeLayer
+leafscope_layer_from_setting (const char *name)
+{
+  for (guint i = 0; i < LEAFSCOPE_N_LAYERS; i++)
+    if (g_strcmp0 (name, layer_names[i]) == 0)
+      return i;
+  return LEAFSCOPE_LAYER_EVIDENCE;
+}
+
+gboolean
+leafscope_layer_get_mapping (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_value_set_uint (value, leafscope_layer_from_setting (g_variant_get_string (variant, NULL)));
+  return TRUE;
+}
+
+GVariant *
+leafscope_layer_set_mapping (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  return g_variant_new_string (leafscope_layer_setting_name (g_value_get_uint (value)));
+}
+
 static int
 compare_desc (gconstpointer a, gconstpointer b, gpointer data)
 {
@@ -29,7 +59,7 @@ leafscope_report_to_markdown (const LeafscopeReport *r)
   if (r->photo_name)
     g_string_append_printf (s, "**%s** %s\n\n", _("Photo:"), r->photo_name);
   if (r->image_file)
-    g_string_append_printf (s, "![%s](%s)\n\n", _("The photo with the attention heatmap"), r->image_file);
+    g_string_append_printf (s, "![%s](%s)\n\n", _("The photo with the map the window shows over it"), r->image_file);
 
   g_string_append_printf (s, "## %s\n\n", _("Diagnosis"));
   if (r->top_index >= 0 && r->top_index < r->n_classes)
@@ -77,6 +107,15 @@ leafscope_report_to_markdown (const LeafscopeReport *r)
           g_string_append_printf (s, "| %s | %.1f %% |\n", name, 100.0 * r->probs[i]);
         }
       g_string_append (s, "\n");
+      if (r->evidence_note && *r->evidence_note)
+        g_string_append_printf (s, "%s\n\n", r->evidence_note);
+      if (r->layer && *r->layer)
+        {
+          g_string_append_printf (s, "**%s** %s", _("Overlay:"), r->layer);
+          if (r->legend_low && r->legend_high)
+            g_string_append_printf (s, " (%s → %s)", r->legend_low, r->legend_high);
+          g_string_append (s, "\n\n");
+        }
     }
 
   /* A photo the model cannot judge gets no description: the guidance above
@@ -125,13 +164,13 @@ free_image (guchar *pixels, gpointer data)
 }
 
 GdkPixbuf *
-leafscope_report_composite (const LsImage *photo, const float *grid, int grid_size, double opacity)
+leafscope_report_composite (const LsImage *photo, const float *grid, int rows, int cols, double opacity)
 {
   LsImage *out;
 
   g_return_val_if_fail (photo != NULL, NULL);
-  if (grid != NULL && grid_size > 0)
-    out = ls_heatmap_composite_weighted (photo, grid, grid_size, grid_size, LEAFSCOPE_COLORMAP,
+  if (grid != NULL && rows > 0 && cols > 0)
+    out = ls_heatmap_composite_weighted (photo, grid, cols, rows, LEAFSCOPE_COLORMAP,
                                          (float) CLAMP (opacity, 0.0, 1.0), LEAFSCOPE_HEATMAP_GAMMA);
   else
     out = ls_image_copy (photo);

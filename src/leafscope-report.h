@@ -18,6 +18,29 @@
 
 G_BEGIN_DECLS
 
+/* The overlay's layers, in the order of the Diagnose view's and the
+ * Preferences' drop-downs; the heatmap-method setting names them
+ * "evidence", "rollout", "last-layer", "lesions". */
+typedef enum {
+  LEAFSCOPE_LAYER_EVIDENCE,   /* what changes the diagnosis (evidence.h) */
+  LEAFSCOPE_LAYER_ROLLOUT,    /* where the attention went: all layers */
+  LEAFSCOPE_LAYER_LAST_LAYER, /* ... the last layer, one head or their mean */
+  LEAFSCOPE_LAYER_LESIONS,    /* the lesion pixels the affected area counts */
+  LEAFSCOPE_N_LAYERS
+} LeafscopeLayer;
+
+const char    *leafscope_layer_setting_name (LeafscopeLayer layer);
+/* Unknown names: the evidence layer. */
+LeafscopeLayer leafscope_layer_from_setting (const char    *name);
+/* For g_settings_bind_with_mapping between heatmap-method and a drop-down's
+ * "selected". */
+gboolean       leafscope_layer_get_mapping  (GValue             *value,
+                                             GVariant           *variant,
+                                             gpointer            user_data);
+GVariant      *leafscope_layer_set_mapping  (const GValue       *value,
+                                             const GVariantType *type,
+                                             gpointer            user_data);
+
 typedef struct {
   const char         *photo_name;     /* shown in the title */
   const char         *image_file;     /* the PNG's base name, linked from the Markdown; may be NULL */
@@ -39,17 +62,20 @@ typedef struct {
   const char         *verdict_detail;
   const char         *legend_low;     /* the overlay legend's ends */
   const char         *legend_high;
+  const char         *layer;          /* the overlay's layer, as its drop-down names it; may be NULL */
+  const char         *evidence_note;  /* where the deciding evidence lies, as the window says it; may be NULL */
 } LeafscopeReport;
 
 /* The Markdown text of @report (g_free). */
 char      *leafscope_report_to_markdown (const LeafscopeReport *report);
 
-/* The photo with the attention heatmap (@grid: @grid_size x @grid_size
- * values in [0, 1], stretched over the whole photo) blended in at @opacity,
- * as the window shows it; @grid NULL: the photo alone. */
+/* The photo with the overlay's map (@grid: @rows x @cols values in [0, 1],
+ * stretched over the whole photo) blended in at @opacity, as the window
+ * shows it; @grid NULL: the photo alone. */
 GdkPixbuf *leafscope_report_composite   (const LsImage *photo,
                                          const float   *grid,
-                                         int            grid_size,
+                                         int            rows,
+                                         int            cols,
                                          double         opacity);
 
 /* The report image: @composite on top, unchanged, and below it a panel with

@@ -49,6 +49,13 @@ leafscope_result_get_diagnosis (LeafscopeResult *self)
   return self->diagnosis;
 }
 
+LsDiagnosis *
+leafscope_result_get_diagnosis_to_explain (LeafscopeResult *self)
+{
+  g_return_val_if_fail (LEAFSCOPE_IS_RESULT (self), NULL);
+  return self->diagnosis;
+}
+
 const char *
 leafscope_result_get_vision_model (LeafscopeResult *self)
 {

@@ -31,7 +31,7 @@ typedef struct
   char                   *validation_dir;
 } Job;
 
-typedef enum { MSG_CLASSIFIED, MSG_TOKEN, MSG_ITEM, MSG_FINISHED, MSG_PROGRESS, MSG_CALIBRATED } MsgKind;
+typedef enum { MSG_CLASSIFIED, MSG_EVIDENCE, MSG_TOKEN, MSG_ITEM, MSG_FINISHED, MSG_PROGRESS, MSG_CALIBRATED } MsgKind;
 
 typedef struct
 {
@@ -44,6 +44,8 @@ typedef struct
   LsDiagnosisStatus status;
   guint            total;
   LsCalibrateReport report;
+  LsEvidenceMap   *map;
+  LsFindings       findings;
   GError          *error;
 } Msg;
 
@@ -109,6 +111,7 @@ msg_free (gpointer data)
 {
   Msg *msg = data;
   g_clear_object (&msg->result);
+  g_clear_pointer (&msg->map, ls_evidence_map_free);
   g_free (msg->text);
   g_clear_error (&msg->error);
   job_unref (msg->job);
@@ -140,6 +143,10 @@ msg_dispatch (gpointer data)
     case MSG_CLASSIFIED:
       if (job->callbacks.classified)
         job->callbacks.classified (msg->result, owner);
+      break;
+    case MSG_EVIDENCE:
+      if (job->callbacks.evidence)
+        job->callbacks.evidence (msg->map, &msg->findings, owner);
       break;
     case MSG_TOKEN:
       if (job->callbacks.token)
@@ -316,6 +323,49 @@ on_token (int token_id, const char *piece, gpointer user_data)
   return TRUE;
 }
 
+typedef struct
+{
+  LeafscopeWorker *self;
+  Job             *job;
+  LsDiagnosis     *diagnosis;
+} EvidenceContext;
+
+static gboolean
+on_evidence (const LsEvidenceMap *map, gpointer user_data)
+{
+  EvidenceContext *ec = user_data;
+  Msg *msg;
+
+  if (!job_is_current (ec->self, ec->job))
+    return FALSE;
+  msg = msg_new (ec->self, ec->job, MSG_EVIDENCE);
+  msg->map = ls_evidence_map_copy (map);
+  msg->findings = ec->diagnosis->findings;
+  post (ec->self, msg);
+  return TRUE;
+}
+
+/* The evidence map of @result's diagnosis, coarse then fine, each stage
+ * posted; nothing for a photo the model does not judge, or one whose map is
+ * finished.  Errors other than cancelling only end the map. */
+static void
+explain (LeafscopeWorker *self, Job *job, LeafscopeResult *result)
+{
+  LsDiagnosis *d = leafscope_result_get_diagnosis_to_explain (result);
+  EvidenceContext ec = { self, job, d };
+  g_autoptr(GError) error = NULL;
+
+  if (d->status == LS_DIAGNOSIS_NOT_A_LEAF || d->status == LS_DIAGNOSIS_UNUSABLE
+      || (d->evidence != NULL && d->evidence->final))
+    return;
+  if (!ls_diagnoser_explain (self->diagnoser, d, NULL, on_evidence, &ec, job->cancellable, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_message ("no evidence map: %s", error->message);
+      post (self, msg_new (self, job, MSG_EVIDENCE));
+    }
+}
+
 static void
 run_diagnose (LeafscopeWorker *self, Job *job)
 {
@@ -347,6 +397,9 @@ run_diagnose (LeafscopeWorker *self, Job *job)
       msg->result = g_object_ref (result);
       post (self, msg);
     }
+  explain (self, job, result);
+  if (!job_is_current (self, job))
+    return;
 
   if (job->params.describe && !ls_diagnoser_has_text_model (self->diagnoser))
     error = g_error_new_literal (LEAFSCOPE_WORKER_ERROR, LEAFSCOPE_WORKER_ERROR_NO_TEXT_MODEL,

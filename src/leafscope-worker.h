@@ -33,6 +33,11 @@ GQuark leafscope_worker_error_quark (void);
 typedef struct {
   /* A diagnose job: the classification (transfer none: ref it to keep it). */
   void (*classified) (LeafscopeResult *result, gpointer owner);
+  /* A diagnose job, after ::classified and before the description: one
+   * stage of the evidence map (coarse, then fine; transfer none: copy it to
+   * keep it) with the findings as they stand after it (where the evidence
+   * lies).  @map NULL: no (further) map will come. */
+  void (*evidence)   (const LsEvidenceMap *map, const LsFindings *findings, gpointer owner);
   /* A diagnose job: one piece of the description. */
   void (*token)      (const char *piece, gpointer owner);
   /* An evaluate job: photo @index was classified as @label with @status, or failed. */
@@ -79,14 +84,19 @@ typedef enum {
   LEAFSCOPE_LANE_EVALUATE,
 } LeafscopeLane;
 
-/* Classifies @image (transfer full) once, reports it, then describes it.
- * Returns the generation number of the job. */
+/* Classifies @image (transfer full) once, reports it, measures its evidence
+ * map (ls_diagnoser_explain, coarse then fine, each stage reported; not for
+ * a photo that is not_a_leaf or unusable), then describes it: the
+ * description's evidence sentences then come from the map shown, and the
+ * engine does not measure a second coarse map for the prompt.  Returns the
+ * generation number of the job. */
 guint            leafscope_worker_diagnose     (LeafscopeWorker               *self,
                                                 LsImage                       *image,
                                                 const LeafscopeDiagnoseParams *params,
                                                 const LeafscopeJobCallbacks   *callbacks,
                                                 gpointer                       owner);
-/* Describes @result again (Regenerate): no vision pass. */
+/* Describes @result again (Regenerate): no vision pass (the evidence map is
+ * finished first if a cancelled job left it unfinished). */
 guint            leafscope_worker_describe     (LeafscopeWorker               *self,
                                                 LeafscopeResult               *result,
                                                 const LeafscopeDiagnoseParams *params,

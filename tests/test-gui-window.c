@@ -106,15 +106,21 @@ diagnose_path (const char *path)
  * fixture photos are too small (unusable) or uncertain, and the uncertain
  * prompt does not fit gpt2-tiny's 128 positions. */
 static char *
-leaf_photo (void)
+beans_photo (const char *class_name, const char *name)
 {
-  g_autofree char *dir = ls_test_shared_dir ("datasets", "beans", "validation", "bean_rust", NULL);
+  g_autofree char *dir = ls_test_shared_dir ("datasets", "beans", "validation", class_name, NULL);
   if (dir == NULL)
     {
       g_test_skip ("no Beans validation photos in LEAFSCOPE_SHARED/datasets/beans");
       return NULL;
     }
-  return g_build_filename (dir, "bean_rust_val.1.jpg", NULL);
+  return g_build_filename (dir, name, NULL);
+}
+
+static char *
+leaf_photo (void)
+{
+  return beans_photo ("bean_rust", "bean_rust_val.1.jpg");
 }
 
 /* Opens leaf_photo() and waits for its description; FALSE: skipped. */
@@ -354,11 +360,24 @@ test_diagnose (void)
       g_assert_cmpstr (verdict, ==, g_dgettext (GETTEXT_PACKAGE, names[reference->top_index]));
   }
 
-  /* The overlay is there and drawn over the photo's own rectangle. */
+  /* The overlay is there and drawn over the photo's own rectangle.  On this
+   * photo no single region moves the diagnosis by 2 points (about 1 at
+   * most): the evidence layer shows no hot spot and says so; the attention
+   * layer is drawn. */
   {
     LeafscopePhotoView *pv = LEAFSCOPE_PHOTO_VIEW (leafscope_diagnose_view_get_photo_view (view));
+    LeafscopePredictionList *list = LEAFSCOPE_PREDICTION_LIST (leafscope_diagnose_view_get_prediction_list (view));
     GdkTexture *photo = leafscope_photo_view_get_photo (pv);
-    GdkTexture *heat = leafscope_photo_view_get_heatmap (pv);
+    GdkTexture *heat;
+    if (photo_env == NULL)
+      {
+        g_assert_cmpfloat (leafscope_diagnose_view_get_evidence (view)->max_points, <, LS_EVIDENCE_MIN_POINTS);
+        g_assert_null (leafscope_photo_view_get_heatmap (pv));
+        g_assert_true (g_str_has_prefix (leafscope_prediction_list_get_note (list),
+                                         "No single region decides this diagnosis"));
+      }
+    g_settings_set_string (leafscope_application_get_settings (app), "heatmap-method", "rollout");
+    heat = leafscope_photo_view_get_heatmap (pv);
     g_assert_nonnull (photo);
     g_assert_nonnull (heat);
     /* Same aspect (to a pixel) so that stretching it over the photo keeps cells square. */
@@ -375,8 +394,11 @@ test_diagnose (void)
   {
     LeafscopePhotoView *pv = LEAFSCOPE_PHOTO_VIEW (leafscope_diagnose_view_get_photo_view (view));
     GSettings *settings = leafscope_application_get_settings (app);
-    GdkTexture *rollout = g_object_ref (leafscope_photo_view_get_heatmap (pv));
+    GdkTexture *rollout;
     GdkTexture *mean;
+
+    g_settings_set_string (settings, "heatmap-method", "rollout");
+    rollout = g_object_ref (leafscope_photo_view_get_heatmap (pv));
 
     g_settings_set_string (settings, "heatmap-method", "last-layer");
     mean = g_object_ref (leafscope_photo_view_get_heatmap (pv));
@@ -387,7 +409,7 @@ test_diagnose (void)
     g_settings_set_string (settings, "heatmap-method", "last-layer");
     g_assert_true (leafscope_photo_view_get_heatmap (pv) != mean);
     g_settings_set_int (settings, "heatmap-head", -1);
-    g_settings_set_string (settings, "heatmap-method", "rollout");
+    g_settings_set_string (settings, "heatmap-method", "evidence");
     g_object_unref (rollout);
     g_object_unref (mean);
   }
@@ -464,6 +486,8 @@ test_save_report (void)
 
   if (!diagnose_leaf ())
     return;
+  /* A layer with a map on this photo (its evidence has no deciding region). */
+  g_settings_set_string (leafscope_application_get_settings (app), "heatmap-method", "rollout");
   g_assert_true (leafscope_diagnose_view_write_report (view, png, FALSE, &error));
   g_assert_no_error (error);
   /* The image: the photo with its overlay on top, and below it the panel
@@ -1088,6 +1112,154 @@ calibrated (gpointer data)
          && g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "evaluate"));
 }
 
+static gboolean
+has_evidence (gpointer data)
+{
+  return leafscope_diagnose_view_get_evidence (leafscope_window_get_diagnose_view (window)) != NULL;
+}
+
+static const char *
+widget_text (const char *id)
+{
+  GtkWidget *w = find_descendant_named (GTK_WIDGET (leafscope_window_get_diagnose_view (window)), id);
+  g_assert_nonnull (w);
+  return gtk_label_get_text (GTK_LABEL (w));
+}
+
+/* The default overlay is the evidence map, measured after the verdict and
+ * streamed coarse then fine; its legend reads probability points; it is
+ * the engine's own map; the attention and lesion layers are one choice
+ * away, each saying what it is.  The photo: a healthy leaf whose diagnosis
+ * rests on the soil beside it (hiding one patch of it costs "healthy" about
+ * 14 points; most Beans photos have no single deciding patch). */
+static void
+test_evidence (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  LeafscopePredictionList *list = LEAFSCOPE_PREDICTION_LIST (leafscope_diagnose_view_get_prediction_list (view));
+  LeafscopePhotoView *pv = LEAFSCOPE_PHOTO_VIEW (leafscope_diagnose_view_get_photo_view (view));
+  GSettings *settings = leafscope_application_get_settings (app);
+  g_autofree char *path = beans_photo ("healthy", "healthy_val.3.jpg");
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(LsDiagnoser) engine = NULL;
+  g_autoptr(LsImage) image = NULL;
+  g_autoptr(LsDiagnosis) reference = NULL;
+  g_autoptr(GError) error = NULL;
+  const LsEvidenceMap *map;
+  int first_block;
+
+  if (path == NULL)
+    return;
+  g_assert_cmpstr (g_settings_get_string (settings, "heatmap-method"), ==, "evidence");
+  file = g_file_new_for_path (path);
+  leafscope_window_open_files (window, &file, 1);
+  /* The verdict first, without a map ... */
+  g_assert_true (test_wait_for (has_diagnosis, NULL, 120));
+  g_assert_cmpstr (leafscope_prediction_list_get_state (list), ==, "result");
+  if (leafscope_diagnose_view_get_evidence (view) == NULL)
+    g_assert_nonnull (strstr (widget_text ("legend_title"), "measuring"));
+  /* ... then the coarse map, then the fine one in its place. */
+  g_assert_true (test_wait_for (has_evidence, NULL, 120));
+  first_block = leafscope_diagnose_view_get_evidence (view)->block;
+  g_test_message ("first stage: %d-patch blocks, %.1f points at most", first_block,
+                  leafscope_diagnose_view_get_evidence (view)->max_points);
+  g_assert_cmpint (first_block, >, 1);
+  g_assert_true (test_wait_for (diagnosis_done, NULL, 180));
+  g_assert_true (leafscope_diagnose_view_get_evidence_done (view));
+  map = leafscope_diagnose_view_get_evidence (view);
+  g_test_message ("shown: %d-patch blocks (%dx%d), %.1f points at most, final %d, %.2f s",
+                  map->block, map->rows, map->cols, map->max_points, map->final, map->seconds);
+  g_assert_cmpfloat (map->max_points, >=, LS_EVIDENCE_MIN_POINTS);
+  g_assert_cmpint (map->block, ==, 1);
+
+  /* The engine's map, number for number. */
+  engine = ls_diagnoser_new (vision_dir, NULL, &error);
+  g_assert_no_error (error);
+  image = ls_image_load (path, &error);
+  g_assert_no_error (error);
+  reference = ls_diagnoser_classify (engine, image, 0.6f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ls_diagnoser_explain (engine, reference, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (reference->evidence->rows, ==, map->rows);
+  g_assert_cmpint (reference->evidence->cols, ==, map->cols);
+  for (int i = 0; i < map->rows * map->cols; i++)
+    g_assert_cmpfloat_with_epsilon (map->values[i], reference->evidence->values[i], 1e-3);
+
+  /* Drawn, with a legend in points; where it lies is said in words. */
+  g_assert_nonnull (leafscope_photo_view_get_heatmap (pv));
+  g_assert_nonnull (strstr (widget_text ("legend_title"), "Evidence: what changes the diagnosis"));
+  g_assert_nonnull (strstr (widget_text ("legend_high"), "points"));
+  g_test_message ("legend: %s | %s .. %s", widget_text ("legend_title"), widget_text ("legend_low"),
+                  widget_text ("legend_high"));
+  g_test_message ("note: %s", leafscope_prediction_list_get_note (list));
+  g_assert_nonnull (strstr (leafscope_prediction_list_get_note (list), "evidence"));
+  switch (reference->findings.evidence_place[0])
+    {
+    case LS_EVIDENCE_PLACE_HAND:
+      g_assert_nonnull (strstr (leafscope_prediction_list_get_note (list), "on the hand, not the leaf"));
+      break;
+    case LS_EVIDENCE_PLACE_BACKGROUND:
+      g_assert_nonnull (strstr (leafscope_prediction_list_get_note (list), "on the background, not the leaf"));
+      break;
+    case LS_EVIDENCE_PLACE_LESIONS:
+    case LS_EVIDENCE_PLACE_LEAF:
+      g_assert_nonnull (strstr (leafscope_prediction_list_get_note (list), "on the leaf"));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  screenshot ("evidence.png");
+
+  /* The report: the same legend and words. */
+  {
+    g_autofree char *png_path = g_build_filename (tmpdir, "evidence-report.png", NULL);
+    g_autofree char *md_path = g_build_filename (tmpdir, "evidence-report.md", NULL);
+    g_autoptr(GFile) png = g_file_new_for_path (png_path);
+    g_autofree char *md = NULL;
+    g_assert_true (leafscope_diagnose_view_write_report (view, png, FALSE, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (md_path, &md, NULL, NULL));
+    g_assert_nonnull (strstr (md, widget_text ("legend_high")));
+    g_assert_nonnull (strstr (md, "Evidence: what changes the diagnosis"));
+    g_assert_nonnull (strstr (md, leafscope_prediction_list_get_note (list)));
+  }
+
+  /* Attention, one choice away, says what it is. */
+  g_settings_set_string (settings, "heatmap-method", "rollout");
+  g_assert_true (g_str_has_prefix (widget_text ("legend_title"), "Attention: where the model’s attention went"));
+  g_assert_nonnull (leafscope_photo_view_get_heatmap (pv));
+  /* The counted lesions. */
+  g_settings_set_string (settings, "heatmap-method", "lesions");
+  g_assert_true (g_str_has_prefix (widget_text ("legend_title"), "Lesions"));
+  g_assert_nonnull (leafscope_photo_view_get_heatmap (pv));
+  screenshot ("lesions.png");
+  g_settings_set_string (settings, "heatmap-method", "evidence");
+}
+
+/* A model whose prediction no single region moves (the random-weight
+ * fixture): no hot spot, and the window says so. */
+static void
+test_no_single_region (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  LeafscopePredictionList *list = LEAFSCOPE_PREDICTION_LIST (leafscope_diagnose_view_get_prediction_list (view));
+  LeafscopePhotoView *pv = LEAFSCOPE_PHOTO_VIEW (leafscope_diagnose_view_get_photo_view (view));
+  g_autofree char *model = ls_test_fixture ("vit-tiny", NULL);
+  g_autofree char *photo = ls_test_fixture ("vit-tiny/input1.png", NULL);
+  const LsEvidenceMap *map;
+
+  g_settings_set_string (leafscope_application_get_settings (app), "vision-model", model);
+  diagnose_path (photo);
+  map = leafscope_diagnose_view_get_evidence (view);
+  g_assert_nonnull (map);
+  g_test_message ("fixture model: %.2f points at most", map->max_points);
+  g_assert_cmpfloat (map->max_points, <, LS_EVIDENCE_MIN_POINTS);
+  g_assert_null (leafscope_photo_view_get_heatmap (pv));
+  g_assert_nonnull (strstr (widget_text ("legend_title"), "no single region decides this diagnosis"));
+  g_assert_true (g_str_has_prefix (leafscope_prediction_list_get_note (list), "No single region decides this diagnosis"));
+}
+
 /* A user's own HF ViT folder without a scope file: the verdict says the check
  * is off, the Dataset view offers to calibrate it from the open dataset, and
  * after calibrating the model has its scope file and the check is on. */
@@ -1609,6 +1781,8 @@ main (int argc, char *argv[])
   ADD ("/Gui/Window/diagnose", test_diagnose);
   ADD ("/Gui/Window/not-a-leaf", test_not_a_leaf);
   ADD ("/Gui/Window/unusable", test_unusable);
+  ADD ("/Gui/Window/evidence", test_evidence);
+  ADD ("/Gui/Window/no-single-region", test_no_single_region);
   ADD ("/Gui/Window/stop-regenerate", test_stop_regenerate);
   ADD ("/Gui/Window/save-report", test_save_report);
   ADD ("/Gui/Window/several-photos", test_several_photos);

@@ -98,8 +98,8 @@ test_composite (void)
 
   g_assert_nonnull (photo);
   /* No grid, or opacity 0: the photo itself, pixel for pixel. */
-  plain = leafscope_report_composite (photo, NULL, 0, 0.5);
-  zero = leafscope_report_composite (photo, grid, 2, 0.0);
+  plain = leafscope_report_composite (photo, NULL, 0, 0, 0.5);
+  zero = leafscope_report_composite (photo, grid, 2, 2, 0.0);
   for (GdkPixbuf *p = plain; p; p = p == plain ? zero : NULL)
     {
       const guint8 *px = gdk_pixbuf_read_pixels (p);
@@ -113,7 +113,7 @@ test_composite (void)
   /* Zero attention: no overlay at all, the photo as it is. */
   {
     float cold[4] = { 0, 0, 0, 0 };
-    g_autoptr(GdkPixbuf) none = leafscope_report_composite (photo, cold, 2, 1.0);
+    g_autoptr(GdkPixbuf) none = leafscope_report_composite (photo, cold, 2, 2, 1.0);
     const guint8 *px = gdk_pixbuf_read_pixels (none);
     int stride = gdk_pixbuf_get_rowstride (none);
     for (int y = 0; y < 12; y++)
@@ -124,7 +124,7 @@ test_composite (void)
    * colour of 0.75 in the colour map and a = opacity * 0.75^gamma (the
    * photo view's rule), whatever the upsampling. */
   ls_heatmap_colormap_lookup (LEAFSCOPE_COLORMAP, 0.75f, color);
-  half = leafscope_report_composite (photo, grid, 2, 0.5);
+  half = leafscope_report_composite (photo, grid, 2, 2, 0.5);
   {
     double a = 0.5 * pow (0.75, LEAFSCOPE_HEATMAP_GAMMA);
     const guint8 *px = gdk_pixbuf_read_pixels (half);
@@ -231,7 +231,7 @@ test_save_pair (void)
   g_autoptr(GFile) md = leafscope_report_markdown_file_for (png);
   g_autoptr(LsImage) photo = make_photo (32, 24);
   float grid[4] = { 0.1f, 0.9f, 0.4f, 0.6f };
-  g_autoptr(GdkPixbuf) composite = leafscope_report_composite (photo, grid, 2, 0.5);
+  g_autoptr(GdkPixbuf) composite = leafscope_report_composite (photo, grid, 2, 2, 0.5);
   const float probs[] = { 0.05f, 0.93f, 0.02f };
   LeafscopeReport r = make_report (probs, 1, FALSE, NULL);
   g_autoptr(GError) error = NULL;
