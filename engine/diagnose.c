@@ -189,12 +189,6 @@ ls_diagnoser_get_scope (LsDiagnoser *self, const char **why)
   return self->scope;
 }
 
-LsLanguageModel *
-ls_diagnoser_get_language_model (LsDiagnoser *self)
-{
-  return self->language;
-}
-
 void
 ls_diagnosis_free (LsDiagnosis *diagnosis)
 {

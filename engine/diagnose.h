@@ -91,8 +91,6 @@ gboolean     ls_diagnoser_explain    (LsDiagnoser              *self,
                                       gpointer                  user_data,
                                       GCancellable             *cancellable,
                                       GError                  **error);
-/* The language model, or NULL when none was loaded. */
-LsLanguageModel *ls_diagnoser_get_language_model (LsDiagnoser *self);
 /* Generation defaults for this text model: ls_generate_options_init, then
  * the sampling settings of its generation_config.json (max_new_tokens,
  * do_sample, temperature, top_k, top_p, repetition_penalty), then

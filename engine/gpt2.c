@@ -281,12 +281,6 @@ ls_gpt2_free (LsGpt2 *self)
   g_free (self);
 }
 
-const LsGpt2Config *
-ls_gpt2_get_config (LsGpt2 *self)
-{
-  return &self->config;
-}
-
 int
 ls_gpt2_get_position (LsGpt2 *self)
 {

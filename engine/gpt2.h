@@ -25,7 +25,6 @@ LsGpt2             *ls_gpt2_new          (LsCheckpoint       *checkpoint,
                                           const LsGpt2Config *config,
                                           const char         *prefix,
                                           GError            **error);
-const LsGpt2Config *ls_gpt2_get_config   (LsGpt2             *self);
 /* Number of tokens in the KV cache: the position of the next token. */
 int                 ls_gpt2_get_position (LsGpt2             *self);
 /* Empties the KV cache (the encoder states stay). */
