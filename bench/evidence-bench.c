@@ -6,7 +6,7 @@
  * For every photo under FOLDER (recursively) the shipped pipeline diagnoses
  * it (ls_diagnoser_classify), then each map method orders the 16x16 patches
  * of the model input, hottest first:
- *   evidence-coarse / evidence-fine   occlusion maps (engine/evidence.c) of
+ *   evidence-coarse / evidence-fine   occlusion maps (engine/vision/evidence.c) of
  *                                     2x2-patch blocks / single patches, per fill;
  *   rollout, last-layer               attention maps as the app computes them;
  *   random                            a random order (seeded per photo).

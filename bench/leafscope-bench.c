@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "checkpoint.h"
-#include "config.h"
+#include "model-config.h"
 #include "cpu.h"
 #include "diagnose.h"
 #include "generate.h"

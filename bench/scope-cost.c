@@ -1,4 +1,4 @@
-/* scope-cost: what the scope check (engine/scope.h) adds to a diagnosis.
+/* scope-cost: what the scope check (engine/include/scope.h) adds to a diagnosis.
  *
  *   build/bench/scope-cost MODEL_DIR PHOTO...
  *

@@ -1,5 +1,7 @@
 /* cli-calibrate.c: `leafscope-cli calibrate`, fitting a vision model's scope
- * check and calibrated confidence (engine/calibrate.h does the work). */
+ * check and calibrated confidence (engine/include/calibrate.h does the work). */
+#include "config.h"
+
 #include "cli-common.h"
 
 #include <stdio.h>

@@ -1,6 +1,8 @@
 /* cli-classify.c: `leafscope-cli classify`, `evaluate` and `inspect`, the
  * vision side of the command line.  Thin: every number comes from the
  * engine (image, vit, attention-map, heatmap). */
+#include "config.h"
+
 #include "cli-common.h"
 
 #include <cblas.h>
@@ -577,7 +579,7 @@ ls_cli_evaluate (int argc, char **argv)
   if (!collect_samples (dataset, config, samples, &error))
     return fail_error (dataset, &error);
 
-  /* The scope check of this model, when it has one (engine/scope.h). */
+  /* The scope check of this model, when it has one (engine/include/scope.h). */
   gboolean stale = FALSE;
   g_autoptr(GError) scope_error = NULL;
   g_autoptr(LsScope) scope = ls_scope_find (model_dir, M, config->hidden_size, &stale, &scope_error);

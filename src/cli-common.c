@@ -1,3 +1,5 @@
+#include "config.h"
+
 #include "cli-common.h"
 
 #include <errno.h>

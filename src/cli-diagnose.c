@@ -1,5 +1,7 @@
 /* cli-diagnose.c: `leafscope-cli diagnose`, the shared diagnose pipeline
  * over files and folders. */
+#include "config.h"
+
 #include <errno.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>

@@ -1,4 +1,6 @@
 /* cli-generate.c: tokenize, detokenize, generate and caption. */
+#include "config.h"
+
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,6 @@
 /* leafscope-application.c: see the header. */
+#include "config.h"
+
 #include "leafscope-application.h"
 #include "leafscope-window.h"
 #include "leafscope-preferences.h"
@@ -6,13 +8,6 @@
 #include <glib/gi18n-lib.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef PKGDATADIR
-#define PKGDATADIR "/usr/share/leafscope"
-#endif
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "0"
-#endif
 
 struct _LeafscopeApplication
 {

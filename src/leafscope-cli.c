@@ -1,5 +1,7 @@
 /* leafscope-cli: diagnose bean leaves and run HuggingFace ViT / GPT-2 models
  * from the command line.  Each subcommand lives in a cli-*.c file. */
+#include "config.h"
+
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>

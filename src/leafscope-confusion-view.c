@@ -1,4 +1,6 @@
 /* leafscope-confusion-view.c: see the header. */
+#include "config.h"
+
 #include "leafscope-confusion-view.h"
 #include "leafscope-facts.h"
 

@@ -1,4 +1,6 @@
 /* leafscope-dataset-model.c: scanning a dataset folder (see the header). */
+#include "config.h"
+
 #include "leafscope-dataset-model.h"
 
 #include <glib/gi18n-lib.h>

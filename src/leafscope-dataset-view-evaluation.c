@@ -2,6 +2,8 @@
  * the vision model over a split (on the worker's evaluation lane), shows the
  * accuracy and the confusion matrix, and filters the grid by a cell.  The
  * results belong to the split and the model they were measured with. */
+#include "config.h"
+
 #include "leafscope-dataset-view-private.h"
 #include "leafscope-facts.h"
 

@@ -4,6 +4,8 @@
  * calibrate the model from the open dataset: ls_calibrate_model on the
  * worker's evaluation lane (cancellable, with progress), ls_calibrate_save,
  * then the model is reloaded with its new scope. */
+#include "config.h"
+
 #include "leafscope-dataset-view-private.h"
 
 #include <glib/gi18n-lib.h>

@@ -1,4 +1,6 @@
 /* leafscope-dataset-view.c: see the header. */
+#include "config.h"
+
 #include "leafscope-dataset-view-private.h"
 #include "leafscope-adaptive.h"
 #include "leafscope-confusion-view.h"

@@ -1,4 +1,6 @@
 /* leafscope-description-pane.c: see the header. */
+#include "config.h"
+
 #include "leafscope-description-pane.h"
 #include "leafscope-facts.h"
 

@@ -2,6 +2,8 @@
  * ("diagnose.*": stop, regenerate, save-report, step, clear-photos) and the
  * report they save.  The view owns them because it holds their state; the
  * window exposes the group so the header bar and the accelerators reach it. */
+#include "config.h"
+
 #include "leafscope-diagnose-view-private.h"
 #include "leafscope-report.h"
 

@@ -1,6 +1,8 @@
 /* leafscope-diagnose-view-dnd.c: photos dropped on the Diagnose view or
  * pasted into it.  Files are appended to the strip; an image is shown as
  * "Pasted image" and leaves the strip as it is. */
+#include "config.h"
+
 #include "leafscope-diagnose-view-private.h"
 #include "leafscope-dataset-model.h"
 

@@ -7,6 +7,8 @@
  * attention maps (rollout, last layer and its heads) stay one choice away,
  * labelled as what they are; the lesion layer shows the pixels the affected
  * area counts.  Each layer brings its own legend. */
+#include "config.h"
+
 #include "leafscope-diagnose-view-private.h"
 #include "leafscope-report.h"
 #include "heatmap.h"

@@ -3,6 +3,8 @@
  * layout.  The overlay is in -overlay.c, its actions and the report in
  * -actions.c, drop and paste in
  * -dnd.c; the strip and the verdict are widgets of their own. */
+#include "config.h"
+
 #include "leafscope-diagnose-view-private.h"
 #include "leafscope-adaptive.h"
 #include "leafscope-facts.h"

@@ -1,4 +1,6 @@
 /* leafscope-evaluation.c: see the header. */
+#include "config.h"
+
 #include "leafscope-evaluation.h"
 
 #include <string.h>

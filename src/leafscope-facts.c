@@ -1,4 +1,6 @@
 /* leafscope-facts.c: class names and fact cards (see the header). */
+#include "config.h"
+
 #include "leafscope-facts.h"
 
 #include <glib/gi18n-lib.h>

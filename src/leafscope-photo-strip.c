@@ -1,4 +1,6 @@
 /* leafscope-photo-strip.c: see the header. */
+#include "config.h"
+
 #include "leafscope-photo-strip.h"
 #include "leafscope-thumbnailer.h"
 

@@ -1,4 +1,6 @@
 /* leafscope-photo-view.c: see the header. */
+#include "config.h"
+
 #include "leafscope-photo-view.h"
 
 #include <glib/gi18n-lib.h>

@@ -1,4 +1,6 @@
 /* leafscope-prediction-list.c: see the header. */
+#include "config.h"
+
 #include "leafscope-prediction-list.h"
 #include "leafscope-facts.h"
 

@@ -1,4 +1,6 @@
 /* leafscope-preferences.c: see the header. */
+#include "config.h"
+
 #include "leafscope-preferences.h"
 #include "leafscope-report.h"
 #include "leafscope-application.h"

@@ -1,6 +1,8 @@
 /* leafscope-report-card.c: the report image (see leafscope-report.h): the
  * photo with its overlay, then the verdict, the class bars, the legend and
  * the models, drawn with Cairo and Pango. */
+#include "config.h"
+
 #include "leafscope-report.h"
 #include "leafscope-facts.h"
 

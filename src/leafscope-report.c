@@ -1,4 +1,6 @@
 /* leafscope-report.c: report text, overlay compositing, atomic writes. */
+#include "config.h"
+
 #include "leafscope-report.h"
 #include "leafscope-facts.h"
 #include "heatmap.h"

@@ -1,4 +1,6 @@
 /* leafscope-result.c: see the header. */
+#include "config.h"
+
 #include "leafscope-result.h"
 
 struct _LeafscopeResult

@@ -1,4 +1,6 @@
 /* leafscope-thumbnailer.c: see the header. */
+#include "config.h"
+
 #include "leafscope-thumbnailer.h"
 
 #include "image.h"

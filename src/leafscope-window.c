@@ -1,4 +1,6 @@
 /* leafscope-window.c: see the header. */
+#include "config.h"
+
 #include "leafscope-window.h"
 
 #include <glib/gi18n-lib.h>

@@ -1,4 +1,6 @@
 /* leafscope-worker.c: see the header. */
+#include "config.h"
+
 #include "leafscope-worker.h"
 
 #include <glib/gi18n-lib.h>

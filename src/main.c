@@ -1,13 +1,12 @@
 /* main.c: the Leafscope window. */
+#include "config.h"
+
 #include "leafscope-application.h"
 #include "cpu.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
 
-#ifndef LOCALEDIR
-#define LOCALEDIR "/usr/share/locale"
-#endif
 
 int
 main (int argc, char *argv[])

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
-#include "config.h"
+#include "model-config.h"
 #include "generate.h"
 #include "gpt2.h"
 #include "image.h"

@@ -1,6 +1,6 @@
 /* test-config.c: config.json / preprocessor_config.json parsing, fixtures and
  * hostile inputs. */
-#include "config.h"
+#include "model-config.h"
 #include "ls-error.h"
 #include "test-util.h"
 

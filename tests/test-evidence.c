@@ -1,4 +1,4 @@
-/* Evidence maps (engine/evidence.c) against occlusion done by hand through
+/* Evidence maps (engine/vision/evidence.c) against occlusion done by hand through
  * ls_vit_forward, one image at a time, on the tiny random ViT fixture
  * (32 x 32 input, 8-pixel patches: a 4 x 4 grid, 2 x 2 coarse blocks);
  * streaming, stopping and cancelling; the places found from a map

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
-#include "config.h"
+#include "model-config.h"
 #include "gpt2.h"
 #include "ops.h"
 #include "safetensors.h"

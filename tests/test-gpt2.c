@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
-#include "config.h"
+#include "model-config.h"
 #include "gpt2.h"
 #include "ls-error.h"
 #include "ops.h"

@@ -8,6 +8,8 @@
  * dataset made here.  With LEAFSCOPE_SCREENSHOT_DIR set, saves screenshots
  * (LEAFSCOPE_SCREENSHOT_PHOTO / _DATASET choose what is shown,
  * LEAFSCOPE_SCREENSHOT_WIDTH/_HEIGHT the window's size, _DARK the style). */
+#include "config.h"
+
 #include "test-gui-common.h"
 #include "leafscope-application.h"
 #include "leafscope-window.h"

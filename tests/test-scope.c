@@ -1,5 +1,5 @@
-/* test-scope.c: the scope check, calibration and photo statuses (engine/scope.h,
- * engine/calibrate.h), against numpy's answers (tests/fixtures/scope, written
+/* test-scope.c: the scope check, calibration and photo statuses (engine/include/scope.h,
+ * engine/include/calibrate.h), against numpy's answers (tests/fixtures/scope, written
  * by tools/scope/make_test_fixture.py) and on the shipped leaf-vit. */
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>

@@ -2,7 +2,7 @@
  * into preprocessing settings and leafscope-prompt.json into a prompt
  * format; each input goes to all three parsers. */
 #include "fuzz-common.h"
-#include "config.h"
+#include "model-config.h"
 #include "prompt.h"
 
 int

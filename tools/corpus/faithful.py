@@ -68,7 +68,7 @@ SEVERITY_PATTERNS = {
 }
 
 
-# Where the deciding evidence lies (engine/evidence.c): "none", or one or two
+# Where the deciding evidence lies (engine/vision/evidence.c): "none", or one or two
 # of these places, strongest first ("lesions, hand").
 EVIDENCE_PLACES = ("leaf", "lesions", "background", "hand")
 OFF_LEAF = ("background", "hand")

@@ -108,7 +108,7 @@ P = {
             "About {area}% of the leaf shows brownish or yellowish colour, a level within the normal range.",
         ],
         # Where the evidence lies: what changes the diagnosis when that part of
-        # the photo is covered (engine/evidence.c).  {loc}: one or two places.
+        # the photo is covered (engine/vision/evidence.c).  {loc}: one or two places.
         "evidence_place": {
             "leaf": "green leaf tissue",
             "lesions": "lesion-coloured spots on the leaf",
@@ -304,7 +304,7 @@ def load_knowledge():
 # Findings sampled over realistic ranges.
 
 def sample_evidence(rng):
-    """engine/evidence.c's words: none, or one or two places, strongest first."""
+    """engine/vision/evidence.c's words: none, or one or two places, strongest first."""
     r = rng.random()
     if r < 0.3:
         return "none"
@@ -334,7 +334,7 @@ def sample_findings(rng):
         area = min(8, int(rng.random() ** 2 * 9))
     elif rng.random() < 0.4:
         # Real diseased photos measure low: 0-16% over Beans validation, often
-        # 0-2% where small rust pustules are under-counted (engine/findings.c).
+        # 0-2% where small rust pustules are under-counted (engine/vision/findings.c).
         area = rng.randint(0, 4)
     else:
         area = int(round(2 + 58 * rng.random() ** 1.5))

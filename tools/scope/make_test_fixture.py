@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Writes tests/fixtures/scope/reference.json: a small fitting problem for
-engine/scope.c and the answers numpy gives, computed here independently of
+engine/pipeline/scope.c and the answers numpy gives, computed here independently of
 the engine (plain inverse instead of Cholesky, a dense grid for the
 temperature, numpy's quantile):
 
     tools/scope/make_test_fixture.py > tests/fixtures/scope/reference.json
 
-Shrinkage (0.001) and kept quantile (0.98) are engine/scope.h's
+Shrinkage (0.001) and kept quantile (0.98) are engine/include/scope.h's
 LS_SCOPE_SHRINKAGE and LS_SCOPE_KEEP_QUANTILE.
 """
 import json

@@ -4,7 +4,7 @@
 
 #include <gio/gio.h>
 #include "checkpoint.h"
-#include "config.h"
+#include "model-config.h"
 
 G_BEGIN_DECLS
 

@@ -4,7 +4,7 @@
 
 #include <glib.h>
 #include <stdint.h>
-#include "config.h"
+#include "model-config.h"
 
 G_BEGIN_DECLS
 

@@ -9,7 +9,7 @@
  *   channels <= 16, vocab <= 1,000,000, positions <= 1 << 20,
  *   labels <= 100,000.
  */
-#include "config.h"
+#include "model-config.h"
 #include "json-guard.h"
 #include "ls-error.h"
 
