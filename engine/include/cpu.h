@@ -89,6 +89,8 @@ void          ls_cpu_ensure_blas_core  (int           argc,
 /* The core OpenBLAS runs with ("Zen", "SkylakeX", ...). */
 const char   *ls_cpu_get_blas_core     (void);
 int           ls_cpu_get_blas_threads  (void);
+/* OpenBLAS' build configuration line, as openblas_get_config() gives it. */
+const char   *ls_cpu_get_blas_config   (void);
 /* One line for `inspect` and the benchmark: core, OpenBLAS config, threads,
  * CPU features, and whether the core was chosen here.  Newly allocated. */
 char         *ls_cpu_describe          (void);

@@ -20,6 +20,12 @@ G_BEGIN_DECLS
 
 typedef struct _LsDiagnoser LsDiagnoser;
 
+/* The models the application ships, as folder names under its data
+ * directory's models/ (data/models in the source tree): the defaults of the
+ * CLI and the window. */
+#define LS_DEFAULT_VISION_MODEL "leaf-vit"
+#define LS_DEFAULT_TEXT_MODEL   "leaf-gpt2"
+
 /* LsFindings (top class, runner-up, uncertainty, attention concentration,
  * affected area, photo quality) is declared in findings.h. */
 

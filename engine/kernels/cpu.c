@@ -208,6 +208,12 @@ ls_cpu_get_blas_threads (void)
   return openblas_get_num_threads ();
 }
 
+const char *
+ls_cpu_get_blas_config (void)
+{
+  return openblas_get_config ();
+}
+
 void
 ls_cpu_ensure_blas_core (int argc, char **argv)
 {

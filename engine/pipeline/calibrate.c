@@ -6,91 +6,19 @@
 #include <math.h>
 #include <string.h>
 
+#include "dataset.h"
 #include "image.h"
+#include "labels.h"
 #include "ls-error.h"
 #include "vit.h"
 
 /* Photos per forward pass. */
 #define CALIBRATE_BATCH 8
 
-typedef struct {
-  char *path;
-  int   label;
-} Photo;
-
-static void
-photo_clear (Photo *p)
-{
-  g_free (p->path);
-}
-
-static int
-compare_photos (gconstpointer a, gconstpointer b)
-{
-  const Photo *x = a, *y = b;
-  return x->label != y->label ? x->label - y->label : strcmp (x->path, y->path);
-}
-
-/* DIR/LABEL/file for every label folder of the model; other folders are an
- * error (a misspelt class would silently vanish). */
-static GArray *
-list_photos (const char *dir, const LsVitConfig *config, GError **error)
-{
-  g_autoptr(GArray) photos = g_array_new (FALSE, TRUE, sizeof (Photo));
-  g_array_set_clear_func (photos, (GDestroyNotify) photo_clear);
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GDir) top = g_dir_open (dir, 0, &local);
-  if (top == NULL)
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", dir, local->message);
-      return NULL;
-    }
-  const char *name;
-  while ((name = g_dir_read_name (top)) != NULL)
-    {
-      g_autofree char *sub = g_build_filename (dir, name, NULL);
-      if (name[0] == '.' || !g_file_test (sub, G_FILE_TEST_IS_DIR))
-        continue;
-      int label = -1;
-      for (int i = 0; i < config->num_labels; i++)
-        if (config->labels[i] != NULL && strcmp (config->labels[i], name) == 0)
-          label = i;
-      if (label < 0)
-        {
-          g_set_error (error, LS_ERROR, LS_ERROR_INVALID_ARGUMENT,
-                       "%s: folder '%s' is not one of the model's labels", dir, name);
-          return NULL;
-        }
-      g_autoptr(GDir) files = g_dir_open (sub, 0, &local);
-      if (files == NULL)
-        {
-          g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", sub, local->message);
-          return NULL;
-        }
-      const char *file;
-      while ((file = g_dir_read_name (files)) != NULL)
-        {
-          Photo p = { g_build_filename (sub, file, NULL), label };
-          if (file[0] == '.' || !g_file_test (p.path, G_FILE_TEST_IS_REGULAR))
-            photo_clear (&p);
-          else
-            g_array_append_val (photos, p);
-        }
-    }
-  if (photos->len == 0)
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_INVALID_ARGUMENT,
-                   "%s: no photos in label folders (one subfolder per label)", dir);
-      return NULL;
-    }
-  g_array_sort (photos, compare_photos);
-  return g_steal_pointer (&photos);
-}
-
 /* Runs @vit over @photos: scope features [n, D] (ls_scope_feature), logits [n, C], labels [n] of
  * the photos that decoded (their count returned in *@n_done). */
 static gboolean
-extract (LsVit *vit, GArray *photos, const char *stage, float *features, float *logits,
+extract (LsVit *vit, GPtrArray *photos, const char *stage, float *features, float *logits,
          int *labels, int *n_done, int *n_skipped, LsCalibrateProgress progress,
          gpointer user_data, GCancellable *cancellable, GError **error)
 {
@@ -105,7 +33,7 @@ extract (LsVit *vit, GArray *photos, const char *stage, float *features, float *
       int b = 0, first = kept;
       for (int i = start; i < MIN (start + CALIBRATE_BATCH, total); i++)
         {
-          const Photo *p = &g_array_index (photos, Photo, i);
+          const LsDatasetPhoto *p = photos->pdata[i];
           g_autoptr(LsImage) image = ls_image_load (p->path, NULL);
           int h = 0, w = 0;
           g_autofree float *pixels = image != NULL && !image->incomplete
@@ -169,32 +97,25 @@ ls_calibrate_model (const char *model_dir, const char *train_dir, const char *va
       return NULL;
     }
 
-  g_autoptr(GArray) train = list_photos (train_dir, config, error);
-  if (train == NULL)
+  /* Scanned against the model's labels, in a fixed order (dataset.h). */
+  const char *const *labels = (const char *const *) config->labels;
+  g_autoptr(LsDataset) train_set = ls_dataset_scan (train_dir, labels, cancellable, error);
+  if (train_set == NULL)
     return NULL;
-  g_autoptr(GArray) val = NULL;
+  g_autoptr(LsDataset) val_set = NULL;
   if (validation_dir != NULL)
     {
-      val = list_photos (validation_dir, config, error);
-      if (val == NULL)
+      val_set = ls_dataset_scan (validation_dir, labels, cancellable, error);
+      if (val_set == NULL)
         return NULL;
     }
-  else
-    {
-      /* Hold out every fifth training photo. */
-      g_autoptr(GArray) kept = g_array_new (FALSE, TRUE, sizeof (Photo));
-      g_array_set_clear_func (kept, (GDestroyNotify) photo_clear);
-      val = g_array_new (FALSE, TRUE, sizeof (Photo));
-      g_array_set_clear_func (val, (GDestroyNotify) photo_clear);
-      for (guint i = 0; i < train->len; i++)
-        {
-          Photo *p = &g_array_index (train, Photo, i);
-          Photo moved = { g_steal_pointer (&p->path), p->label };
-          g_array_append_val (i % 5 == 4 ? val : kept, moved);
-        }
-      g_clear_pointer (&train, g_array_unref);
-      train = g_steal_pointer (&kept);
-    }
+  g_autoptr(GPtrArray) train = g_ptr_array_new ();
+  g_autoptr(GPtrArray) val = g_ptr_array_new ();
+  for (int i = 0; i < train_set->n_photos; i++)
+    /* Without a validation folder, every fifth training photo is held out. */
+    g_ptr_array_add (val_set == NULL && i % 5 == 4 ? val : train, &train_set->photos[i]);
+  for (int i = 0; val_set != NULL && i < val_set->n_photos; i++)
+    g_ptr_array_add (val, &val_set->photos[i]);
 
   int nt = (int) train->len, nv = (int) val->len, skipped = 0;
   g_autofree float *train_features = g_new (float, (gsize) MAX (nt, 1) * D);
@@ -223,12 +144,9 @@ ls_calibrate_model (const char *model_dir, const char *train_dir, const char *va
       for (int i = 0; i < nv; i++)
         {
           const float *z = val_logits + (gsize) i * C;
-          float m, sum = 0;
-          int top = 0;
-          for (int k = 1; k < C; k++)
-            if (z[k] > z[top])
-              top = k;
-          m = z[top];
+          float sum = 0;
+          int top = ls_labels_argmax (z, C);
+          float m = z[top];
           for (int k = 0; k < C; k++)
             sum += raw[(gsize) i * C + k] = expf (z[k] - m);
           for (int k = 0; k < C; k++)

@@ -8,6 +8,7 @@
 #include "json-guard.h"
 #include "ls-error.h"
 #include "prompt.h"
+#include "stop-strings.h"
 #include "vit.h"
 
 /* Rollout with mean head fusion and no discarding.  Compared on Beans
@@ -25,6 +26,34 @@ struct _LsDiagnoser {
   LsScope         *scope;         /* nullable: the scope check is off */
   char            *scope_off;     /* why it is off */
 };
+
+/* Reads the number @name of @o into *@value (*@found FALSE when absent or
+ * null): it must lie in [@min, @max], or in (@min, @max] when
+ * @exclusive_min. */
+static gboolean
+read_number (JsonObject *o, const char *path, const char *name, double min, double max,
+             gboolean exclusive_min, double *value, gboolean *found, GError **error)
+{
+  JsonNode *node = json_object_get_member (o, name);
+  *found = FALSE;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  GType type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+  if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
+    {
+      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: \"%s\" must be a number", path, name);
+      return FALSE;
+    }
+  double v = type == G_TYPE_INT64 ? (double) json_node_get_int (node) : json_node_get_double (node);
+  if (!((exclusive_min ? v > min : v >= min) && v <= max))
+    {
+      g_set_error (error, LS_ERROR, LS_ERROR_CONFIG, "%s: \"%s\" is out of range (%g)", path, name, v);
+      return FALSE;
+    }
+  *value = v;
+  *found = TRUE;
+  return TRUE;
+}
 
 /* Reads the sampling settings of DIR/generation_config.json (transformers'
  * GenerationConfig) into @options; a missing file changes nothing. */
@@ -57,35 +86,28 @@ read_generation_config (const char *model_dir, LsGenerateOptions *options, GErro
       return FALSE;
     }
   JsonObject *o = json_node_get_object (root);
-  static const char *const numbers[] = { "max_new_tokens", "temperature", "top_k", "top_p",
-                                         "repetition_penalty" };
-  for (gsize i = 0; i < G_N_ELEMENTS (numbers); i++)
-    {
-      JsonNode *node = json_object_get_member (o, numbers[i]);
-      if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-        continue;
-      GType type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
-      if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
-        {
-          g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: \"%s\" must be a number", path, numbers[i]);
-          return FALSE;
-        }
-      double v = type == G_TYPE_INT64 ? (double) json_node_get_int (node) : json_node_get_double (node);
-      gboolean ok = TRUE;
-      switch (i)
-        {
-        case 0: ok = v >= 1 && v <= 100000; if (ok) options->max_new_tokens = (int) v; break;
-        case 1: ok = v > 0 && v <= 100; if (ok) options->temperature = (float) v; break;
-        case 2: ok = v >= 0 && v <= 1e6; if (ok) options->top_k = (int) v; break;
-        case 3: ok = v > 0 && v <= 1; if (ok) options->top_p = (float) v; break;
-        default: ok = v > 0 && v <= 100; if (ok) options->repetition_penalty = (float) v; break;
-        }
-      if (!ok)
-        {
-          g_set_error (error, LS_ERROR, LS_ERROR_CONFIG, "%s: \"%s\" is out of range (%g)", path, numbers[i], v);
-          return FALSE;
-        }
-    }
+  double v;
+  gboolean found;
+  if (!read_number (o, path, "max_new_tokens", 1, 100000, FALSE, &v, &found, error))
+    return FALSE;
+  if (found)
+    options->max_new_tokens = (int) v;
+  if (!read_number (o, path, "temperature", 0, 100, TRUE, &v, &found, error))
+    return FALSE;
+  if (found)
+    options->temperature = (float) v;
+  if (!read_number (o, path, "top_k", 0, 1e6, FALSE, &v, &found, error))
+    return FALSE;
+  if (found)
+    options->top_k = (int) v;
+  if (!read_number (o, path, "top_p", 0, 1, TRUE, &v, &found, error))
+    return FALSE;
+  if (found)
+    options->top_p = (float) v;
+  if (!read_number (o, path, "repetition_penalty", 0, 100, TRUE, &v, &found, error))
+    return FALSE;
+  if (found)
+    options->repetition_penalty = (float) v;
   JsonNode *sample = json_object_get_member (o, "do_sample");
   if (sample != NULL && !JSON_NODE_HOLDS_NULL (sample))
     {
@@ -394,26 +416,6 @@ typedef struct {
   gboolean             stopped;
 } Relay;
 
-/* Length of the longest suffix of @text that is a proper prefix of a stop
- * string. */
-static gsize
-held_suffix (const GString *text, const char * const *stops)
-{
-  gsize best = 0;
-
-  for (gsize s = 0; stops != NULL && stops[s] != NULL; s++)
-    {
-      gsize len = strlen (stops[s]);
-      for (gsize k = MIN (len - 1, text->len); k > best; k--)
-        if (memcmp (text->str + text->len - k, stops[s], k) == 0)
-          {
-            best = k;
-            break;
-          }
-    }
-  return best;
-}
-
 static gboolean
 relay_token (int token_id, const char *piece, gpointer user_data)
 {
@@ -424,17 +426,14 @@ relay_token (int token_id, const char *piece, gpointer user_data)
   g_string_append (relay->pending, piece);
 
   gsize emit = relay->pending->len;
-  for (gsize s = 0; relay->stops != NULL && relay->stops[s] != NULL; s++)
+  gssize hit = ls_stop_strings_find (relay->pending->str, relay->pending->len, 0, relay->stops);
+  if (hit >= 0)
     {
-      const char *hit = strstr (relay->pending->str, relay->stops[s]);
-      if (hit != NULL && (gsize) (hit - relay->pending->str) < emit)
-        {
-          emit = hit - relay->pending->str;
-          relay->stopped = TRUE;
-        }
+      emit = (gsize) hit;
+      relay->stopped = TRUE;
     }
-  if (!relay->stopped)
-    emit -= held_suffix (relay->pending, relay->stops);
+  else
+    emit -= ls_stop_strings_held (relay->pending->str, relay->pending->len, relay->stops);
 
   g_autofree char *out = g_strndup (relay->pending->str, emit);
   if (relay->stopped)

@@ -9,6 +9,7 @@
 #include "ls-error.h"
 #include "ops.h"
 #include "sampler.h"
+#include "stop-strings.h"
 #include "vit.h"
 
 struct _LsLanguageModel {
@@ -211,23 +212,6 @@ finish_stats (LsGenerateStats *stats, gint64 start)
     decode > 0 && stats->generated_tokens > 1 ? (stats->generated_tokens - 1) / decode : 0.0;
 }
 
-/* Looks for a stop string ending in the text appended since @old_len. */
-static gboolean
-hit_stop_string (GString *text, gsize old_len, const char * const *stops)
-{
-  for (gsize s = 0; stops != NULL && stops[s] != NULL; s++)
-    {
-      gsize len = strlen (stops[s]);
-      if (len == 0 || len > text->len)
-        continue;
-      gsize from = old_len >= len ? old_len - len + 1 : 0;
-      for (gsize i = from; i + len <= text->len; i++)
-        if (memcmp (text->str + i, stops[s], len) == 0)
-          return TRUE;
-    }
-  return FALSE;
-}
-
 /* The loop shared by text generation and captioning.  The cache must hold
  * nothing of a previous call: it is reset here. */
 static gboolean
@@ -341,7 +325,7 @@ run_generation (LsLanguageModel *self, const int *prompt, int n_prompt,
           stats->stop_reason = LS_STOP_CALLBACK;
           break;
         }
-      if (hit_stop_string (self->text, old_len, options->stop_strings))
+      if (ls_stop_strings_find (self->text->str, self->text->len, old_len, options->stop_strings) >= 0)
         {
           stats->stop_reason = LS_STOP_STOP_STRING;
           break;
