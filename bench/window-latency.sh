@@ -21,7 +21,7 @@ meson compile -C "$build" leafscope-window-bench leafscope-cli >/dev/null
 export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$PWD/$build/data" LEAFSCOPE_DATA_DIR="$PWD/data"
 export GSK_RENDERER=cairo GDK_DEBUG=gl-glx NO_AT_BRIDGE=1
 xvfb-run -a dbus-run-session -- "$build/bench/leafscope-window-bench" "${photos[@]}"
-cli="$build/src/leafscope-cli"
+cli="$build/src/cli/leafscope-cli"
 t0=$(date +%s%N); "$cli" diagnose -q --no-describe "${photos[1]}" >/dev/null; t1=$(date +%s%N)
 "$cli" diagnose -q --no-describe "${photos[@]:1}" >/dev/null; t2=$(date +%s%N)
 n=$(( ${#photos[@]} - 1 ))

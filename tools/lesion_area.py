@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Affected area against synthetic lesions of known area.
 
-    lesion_area.py --cli build/src/leafscope-cli --photos ../shared/datasets/beans/validation/healthy
+    lesion_area.py --cli build/src/cli/leafscope-cli --photos ../shared/datasets/beans/validation/healthy
                    [--n 10] [--areas 0.5,1,2,5,10,20,30] [--kind mixed|rust|spot] [--keep DIR]
 
 Lesion-coloured spots are painted onto healthy validation leaves until they

@@ -46,7 +46,7 @@ def ece(rows, key):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cli", default="build/src/leafscope-cli")
+    ap.add_argument("--cli", default="build/src/cli/leafscope-cli")
     ap.add_argument("--model", default="data/models/leaf-vit")
     ap.add_argument("--beans", default="/work/shared/datasets/beans")
     ap.add_argument("--ood", default="/tmp/leafscope-ood")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Faithfulness of the written descriptions on real photos, end to end.
 
-    eval_photos.py --cli build/src/leafscope-cli --photos ../shared/datasets/beans/validation
+    eval_photos.py --cli build/src/cli/leafscope-cli --photos ../shared/datasets/beans/validation
                    [--text-model DIR] [--vision-model DIR] [--language en,pt_BR]
 
 Runs `leafscope-cli diagnose --format json --greedy` (or, with --sample, as

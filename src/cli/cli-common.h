@@ -2,7 +2,6 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
 
 #include "image.h"
 
@@ -26,10 +25,6 @@ gboolean ls_cli_parse     (const char   *command,
                            const GOptionEntry *entries,
                            int          *argc,
                            char       ***argv);
-/* Prints the object built in @builder on stdout, one line (or indented
- * when @pretty), and a newline. */
-void  ls_cli_print_json   (JsonBuilder *builder,
-                           gboolean     pretty);
 /* Writes @image as a PNG at @path through a temporary file in the same
  * folder and a rename: a failed write (disk full) keeps the previous file,
  * and readers never see half a PNG.  The file gets the usual permissions
@@ -53,10 +48,14 @@ int   ls_cli_interrupted  (void);
 /* Whether @error is the cancellation ls_cli_interrupt_cancellable reports. */
 gboolean ls_cli_error_is_interrupt (const GError *error);
 /* Folder of a default model shipped in data/models (LEAFSCOPE_DATA_DIR when
- * set, else the installed data directory); newly allocated. */
+ * set, else the installed data directory), e.g. LS_DEFAULT_VISION_MODEL
+ * (diagnose.h); newly allocated. */
 char *ls_cli_default_model_dir (const char *name);
+/* Fails with @path in front unless the engine's message already names it. */
+int   ls_cli_fail_named   (const char *path,
+                           GError    **error);
 
-/* Subcommands, implemented in cli-*.c */
+/* Subcommands, one per cli-COMMAND.c */
 int ls_cli_classify   (int argc, char **argv);
 int ls_cli_evaluate   (int argc, char **argv);
 int ls_cli_inspect    (int argc, char **argv);

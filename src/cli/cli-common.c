@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ls-error.h"
@@ -63,15 +64,12 @@ ls_cli_default_model_dir (const char *name)
   return g_build_filename (data_dir, "models", name, NULL);
 }
 
-void
-ls_cli_print_json (JsonBuilder *builder, gboolean pretty)
+int
+ls_cli_fail_named (const char *path, GError **error)
 {
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  json_generator_set_pretty (gen, pretty);
-  json_generator_set_root (gen, root);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
+  if (path != NULL && strstr ((*error)->message, path) != NULL)
+    path = NULL;
+  return ls_cli_fail_error (path, error);
 }
 
 /* ------------------------------------------------------------ interrupts */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "calibrate.h"
+#include "diagnose.h"
 
 typedef struct {
   gboolean tty;
@@ -36,7 +37,7 @@ ls_cli_calibrate (int argc, char **argv)
   gboolean quiet = FALSE;
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_dir,
-      "ViT classifier folder (default: the shipped leaf-vit)", "DIR" },
+      "ViT classifier folder (default: the shipped " LS_DEFAULT_VISION_MODEL ")", "DIR" },
     { "validation", 0, 0, G_OPTION_ARG_FILENAME, &validation,
       "Labelled validation folder for the temperature and the threshold "
       "(default: every fifth training photo, held out)", "FOLDER" },
@@ -49,7 +50,7 @@ ls_cli_calibrate (int argc, char **argv)
   if (argc != 2)
     return ls_cli_fail (NULL, "calibrate: give one TRAIN_FOLDER (one subfolder per label)");
   if (model_dir == NULL)
-    model_dir = ls_cli_default_model_dir ("leaf-vit");
+    model_dir = ls_cli_default_model_dir (LS_DEFAULT_VISION_MODEL);
   if (!g_file_test (model_dir, G_FILE_TEST_IS_DIR))
     return ls_cli_fail (model_dir, "no such model folder");
 
