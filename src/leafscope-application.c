@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diagnose.h"
+
 struct _LeafscopeApplication
 {
   AdwApplication   parent_instance;
@@ -34,7 +36,8 @@ leafscope_application_dup_model_dir (LeafscopeApplication *self, const char *key
   if (value && *value)
     return g_steal_pointer (&value);
   fallback = g_build_filename (leafscope_data_dir (), "models",
-                               g_str_equal (key, "vision-model") ? "leaf-vit" : "leaf-gpt2", NULL);
+                               g_str_equal (key, "vision-model") ? LS_DEFAULT_VISION_MODEL
+                                                               : LS_DEFAULT_TEXT_MODEL, NULL);
   if (g_file_test (fallback, G_FILE_TEST_IS_DIR))
     return g_steal_pointer (&fallback);
   /* No installed text model: diagnose without descriptions.  The vision

@@ -6,6 +6,8 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "dataset.h"
+
 struct _LeafscopeDatasetItem
 {
   GObject     parent_instance;
@@ -148,16 +150,7 @@ leafscope_dataset_model_init (LeafscopeDatasetModel *self)
 gboolean
 leafscope_is_image_file_name (const char *name)
 {
-  static const char *exts[] = { ".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".gif" };
-  g_autofree char *lower = NULL;
-
-  if (name == NULL || name[0] == '.')
-    return FALSE;
-  lower = g_ascii_strdown (name, -1);
-  for (gsize i = 0; i < G_N_ELEMENTS (exts); i++)
-    if (g_str_has_suffix (lower, exts[i]))
-      return TRUE;
-  return FALSE;
+  return ls_dataset_is_photo_name (name);
 }
 
 /* Sorted entry names of @path that are directories (@want_dirs) or photos. */
@@ -189,12 +182,11 @@ list_entries (const char *path, gboolean want_dirs, GCancellable *cancellable, G
   return names;
 }
 
+/* File-manager order, as the engine sorts display lists. */
 static int
 compare_collate (gconstpointer a, gconstpointer b)
 {
-  g_autofree char *ka = g_utf8_collate_key_for_filename (*(char **) a, -1);
-  g_autofree char *kb = g_utf8_collate_key_for_filename (*(char **) b, -1);
-  return strcmp (ka, kb);
+  return ls_dataset_compare_names (*(char **) a, *(char **) b);
 }
 
 static int

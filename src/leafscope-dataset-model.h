@@ -40,7 +40,8 @@ const char * const  *leafscope_dataset_model_get_classes (LeafscopeDatasetModel 
 guint                leafscope_dataset_model_count       (LeafscopeDatasetModel *self,
                                                           const char            *split,
                                                           const char            *class_name);
-/* TRUE when @name looks like a photo file we can read. */
+/* TRUE when @name looks like a photo file we can read: the engine's one
+ * rule, ls_dataset_is_photo_name() (dataset.h). */
 gboolean             leafscope_is_image_file_name        (const char *name);
 
 G_END_DECLS

@@ -37,7 +37,7 @@ model_name (GSettings *settings, const char *key)
 {
   g_autofree char *value = settings ? g_settings_get_string (settings, key) : NULL;
   if (value == NULL || *value == '\0')
-    return g_strdup (g_str_equal (key, "vision-model") ? "leaf-vit" : "leaf-gpt2");
+    return g_strdup (g_str_equal (key, "vision-model") ? LS_DEFAULT_VISION_MODEL : LS_DEFAULT_TEXT_MODEL);
   return g_path_get_basename (value);
 }
 

@@ -15,8 +15,7 @@ struct _LeafscopeEvaluation
   GHashTable *index_of;  /* item -> index + 1 */
   guint       n_done;
   guint       n_failed;
-  guint       n_flagged;
-  guint       n_correct;
+  LsMetrics  *metrics;   /* classes: the columns; failed photos are not in it */
 };
 
 G_DEFINE_FINAL_TYPE (LeafscopeEvaluation, leafscope_evaluation, G_TYPE_OBJECT)
@@ -30,6 +29,7 @@ leafscope_evaluation_finalize (GObject *object)
   g_ptr_array_unref (self->columns);
   g_array_unref (self->predicted);
   g_hash_table_unref (self->index_of);
+  ls_metrics_free (self->metrics);
   G_OBJECT_CLASS (leafscope_evaluation_parent_class)->finalize (object);
 }
 
@@ -84,6 +84,7 @@ leafscope_evaluation_new (const char * const *classes, GListModel *items)
                               g_strdup (leafscope_dataset_item_get_class_name (item)));
         }
     }
+  self->metrics = ls_metrics_new (self->columns->len);
   return self;
 }
 
@@ -108,6 +109,8 @@ leafscope_evaluation_record (LeafscopeEvaluation *self, guint index, const char 
   leafscope_evaluation_record_status (self, index, label, LS_DIAGNOSIS_DIAGNOSED);
 }
 
+static int row_of (LeafscopeEvaluation *self, guint index);
+
 void
 leafscope_evaluation_record_status (LeafscopeEvaluation *self, guint index, const char *label,
                                     LsDiagnosisStatus status)
@@ -124,41 +127,39 @@ leafscope_evaluation_record_status (LeafscopeEvaluation *self, guint index, cons
       self->n_failed++;
       return;
     }
+  column = find (self->columns, label);
   if (status != LS_DIAGNOSIS_DIAGNOSED)
     {
+      /* Flagged: no column of its own for a label never diagnosed. */
       g_array_index (self->predicted, int, index) = FLAGGED;
-      self->n_flagged++;
+      ls_metrics_add (self->metrics, row_of (self, index), column, status);
       return;
     }
-  column = find (self->columns, label);
   if (column < 0)
     {
       g_ptr_array_add (self->columns, g_strdup (label));
       column = self->columns->len - 1;
+      ls_metrics_grow (self->metrics, self->columns->len);
     }
   g_array_index (self->predicted, int, index) = column;
-  if ((guint) column < self->rows->len
-      && strcmp (g_ptr_array_index (self->rows, column),
-                 leafscope_dataset_item_get_class_name (g_ptr_array_index (self->items, index))) == 0)
-    self->n_correct++;
+  ls_metrics_add (self->metrics, row_of (self, index), column, status);
 }
 
 guint leafscope_evaluation_get_n_done (LeafscopeEvaluation *self) { return self->n_done; }
 guint leafscope_evaluation_get_n_failed (LeafscopeEvaluation *self) { return self->n_failed; }
-guint leafscope_evaluation_get_n_flagged (LeafscopeEvaluation *self) { return self->n_flagged; }
+guint leafscope_evaluation_get_n_flagged (LeafscopeEvaluation *self) { return ls_metrics_get_n_flagged (self->metrics); }
+const LsMetrics *leafscope_evaluation_get_metrics (LeafscopeEvaluation *self) { return self->metrics; }
 
 double
 leafscope_evaluation_get_accuracy (LeafscopeEvaluation *self)
 {
-  guint n = self->n_done - self->n_failed - self->n_flagged;
-  return n ? (double) self->n_correct / n : 0.0;
+  return ls_metrics_get_accuracy_diagnosed (self->metrics);
 }
 
 double
 leafscope_evaluation_get_coverage (LeafscopeEvaluation *self)
 {
-  guint n = self->n_done - self->n_failed;
-  return n ? (double) (n - self->n_flagged) / n : 0.0;
+  return ls_metrics_get_coverage (self->metrics);
 }
 
 guint leafscope_evaluation_get_n_rows (LeafscopeEvaluation *self) { return self->rows->len; }
@@ -166,13 +167,13 @@ guint leafscope_evaluation_get_n_rows (LeafscopeEvaluation *self) { return self-
 guint
 leafscope_evaluation_get_n_columns (LeafscopeEvaluation *self)
 {
-  return self->columns->len + (self->n_flagged > 0 ? 1 : 0);
+  return self->columns->len + (leafscope_evaluation_get_n_flagged (self) > 0 ? 1 : 0);
 }
 
 gboolean
 leafscope_evaluation_is_flagged_column (LeafscopeEvaluation *self, guint column)
 {
-  return self->n_flagged > 0 && column == self->columns->len;
+  return leafscope_evaluation_get_n_flagged (self) > 0 && column == self->columns->len;
 }
 
 /* The value of predicted[] that puts an item in @column. */
@@ -207,11 +208,9 @@ row_of (LeafscopeEvaluation *self, guint index)
 guint
 leafscope_evaluation_get_cell (LeafscopeEvaluation *self, guint row, guint column)
 {
-  guint n = 0;
-  for (guint i = 0; i < self->items->len; i++)
-    if (g_array_index (self->predicted, int, i) == column_code (self, column) && row_of (self, i) == (int) row)
-      n++;
-  return n;
+  g_return_val_if_fail (row < self->rows->len && column < leafscope_evaluation_get_n_columns (self), 0);
+  /* The flagged column is the metrics' last (index n_classes). */
+  return ls_metrics_get_confusion_diagnosed (self->metrics, row, column);
 }
 
 gboolean

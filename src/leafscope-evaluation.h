@@ -7,6 +7,7 @@
 #pragma once
 
 #include "leafscope-dataset-model.h"
+#include "metrics.h"
 #include "scope.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,9 @@ guint                leafscope_evaluation_get_n_done   (LeafscopeEvaluation *sel
 guint                leafscope_evaluation_get_n_failed (LeafscopeEvaluation *self);
 /* Photos the model did not diagnose (not failures). */
 guint                leafscope_evaluation_get_n_flagged (LeafscopeEvaluation *self);
+/* The engine's counts behind the numbers below (metrics.h): classes are
+ * the columns, failed photos are left out.  Owned by @self. */
+const LsMetrics     *leafscope_evaluation_get_metrics  (LeafscopeEvaluation *self);
 /* Correct / diagnosed (failures and flagged photos excluded); 0 before any. */
 double               leafscope_evaluation_get_accuracy (LeafscopeEvaluation *self);
 /* Diagnosed / classified (failures excluded): the share the model answers; 0 before any. */
