@@ -10,7 +10,7 @@
  *   labels <= 100,000.
  */
 #include "model-config.h"
-#include "json-guard.h"
+#include "json-load.h"
 #include "ls-error.h"
 
 #include <json-glib/json-glib.h>
@@ -26,7 +26,6 @@
 #define LS_MAX_VOCAB         1000000
 #define LS_MAX_POSITIONS     (1 << 20)
 #define LS_MAX_LABELS        100000
-#define LS_MAX_JSON_DEPTH    64   /* HF configs nest 3 or 4 levels */
 
 gboolean
 ls_activation_from_string (const char   *name,
@@ -233,7 +232,8 @@ read_activation (JsonObject *obj, const char *prefix, const char *field,
   return TRUE;
 }
 
-/* Parses @json into a root object; the caller unrefs @parser. */
+/* Parses @json into a root object owned by @parser.  A config that is not
+ * JSON is reported as LS_ERROR_CONFIG, like any other bad config. */
 static JsonObject *
 parse_root (JsonParser *parser, const char *json, gssize length,
             const char *what, GError **error)
@@ -245,28 +245,10 @@ parse_root (JsonParser *parser, const char *json, gssize length,
       g_set_error (error, LS_ERROR, LS_ERROR_CONFIG, "%s: no data", what);
       return NULL;
     }
-  if (length < 0)
-    length = strlen (json);
-  if (!ls_json_guard_depth (json, length, LS_MAX_JSON_DEPTH))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_CONFIG,
-                   "%s nests deeper than %d levels", what, LS_MAX_JSON_DEPTH);
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, json, length, &local))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_CONFIG,
-                   "%s is not valid JSON: %s", what, local->message);
-      return NULL;
-    }
-  JsonNode *root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_CONFIG,
-                   "%s must be a JSON object", what);
-      return NULL;
-    }
-  return json_node_get_object (root);
+  JsonObject *root = ls_json_parse_object (parser, json, length, what, &local);
+  if (root == NULL)
+    g_set_error_literal (error, LS_ERROR, LS_ERROR_CONFIG, local->message);
+  return root;
 }
 
 /* ---- ViT ----------------------------------------------------------------- */

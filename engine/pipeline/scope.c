@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "json-guard.h"
+#include "json-load.h"
 #include "ls-error.h"
 #include "safetensors.h"
 
@@ -525,24 +525,10 @@ ls_scope_load (const char *dir, int n_labels, int dim, GError **error)
 {
   g_autofree char *json_path = g_build_filename (dir, LS_SCOPE_FILE_JSON, NULL);
   g_autofree char *tensor_path = g_build_filename (dir, LS_SCOPE_FILE_TENSORS, NULL);
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  g_autoptr(GError) local = NULL;
-
-  if (!g_file_get_contents (json_path, &text, &len, &local))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_IO, "%s: %s", json_path, local->message);
-      return NULL;
-    }
   g_autoptr(JsonParser) parser = json_parser_new ();
-  if (!ls_json_guard_depth (text, len, 8) || !json_parser_load_from_data (parser, text, len, NULL)
-      || json_parser_get_root (parser) == NULL
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: not a JSON object", json_path);
-      return NULL;
-    }
-  JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+  JsonObject *o = ls_json_load_object (parser, json_path, LS_JSON_MAX_FILE_SIZE, error);
+  if (o == NULL)
+    return NULL;
   /* Strings only: any other type reads as "" (a hostile or damaged file). */
   JsonNode *format_node = json_object_get_member (o, "format");
   JsonNode *digest_node = json_object_get_member (o, "weights_sha256");

@@ -5,12 +5,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "json-guard.h"
+#include "json-load.h"
 #include "ls-error.h"
 
-/* json-glib recurses once per nesting level (json-guard.h); tokenizer files
- * nest a few levels. */
-#define MAX_JSON_DEPTH 64
 /* Ids index a table: one absurd id must not allocate gigabytes.  The same
  * bound as config.json's vocab_size. */
 #define MAX_TOKEN_ID 1000000
@@ -203,31 +200,13 @@ static gboolean
 parse_vocab (LsTokenizer *self, const char *json, gssize length, GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local = NULL;
-  if (length < 0)
-    length = strlen (json);
-  if (!ls_json_guard_depth (json, length, MAX_JSON_DEPTH))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT,
-                   "vocab.json nests deeper than %d levels", MAX_JSON_DEPTH);
-      return FALSE;
-    }
-  if (!json_parser_load_from_data (parser, json, length, &local))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "vocab.json: %s", local->message);
-      return FALSE;
-    }
-  JsonNode *root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT,
-                   "vocab.json: expected an object of token → id");
-      return FALSE;
-    }
+  JsonObject *root = ls_json_parse_object (parser, json, length, "vocab.json", error);
+  if (root == NULL)
+    return FALSE;
   JsonObjectIter iter;
   const char *token;
   JsonNode *node;
-  json_object_iter_init (&iter, json_node_get_object (root));
+  json_object_iter_init (&iter, root);
   while (json_object_iter_next (&iter, &token, &node))
     {
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
@@ -335,38 +314,6 @@ ls_tokenizer_new_from_data (const char *vocab_json, gssize vocab_length,
 
 /* ------------------------------------------------ special tokens from files */
 
-static JsonNode *
-load_json (const char *path, GError **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local = NULL;
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents (path, &text, &len, &local))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: %s", path, local->message);
-      return NULL;
-    }
-  if (!ls_json_guard_depth (text, len, MAX_JSON_DEPTH))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT,
-                   "%s nests deeper than %d levels", path, MAX_JSON_DEPTH);
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, text, len, &local))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: %s", path, local->message);
-      return NULL;
-    }
-  JsonNode *root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: expected a JSON object", path);
-      return NULL;
-    }
-  return json_node_copy (root);
-}
-
 /* {"content": "...", ...} or a plain string. */
 static const char *
 token_content (JsonNode *node)
@@ -425,10 +372,10 @@ read_special_files (LsTokenizer *self, const char *model_dir, GPtrArray *special
 
   if (g_file_test (fast_path, G_FILE_TEST_EXISTS))
     {
-      g_autoptr(JsonNode) root = load_json (fast_path, error);
-      if (root == NULL)
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *o = ls_json_load_object (parser, fast_path, LS_JSON_MAX_FILE_SIZE, error);
+      if (o == NULL)
         return FALSE;
-      JsonObject *o = json_node_get_object (root);
       /* Types checked: json-glib's typed getters log a critical on a mismatch. */
       JsonNode *added_node = json_object_get_member (o, "added_tokens");
       JsonArray *added = added_node != NULL && JSON_NODE_HOLDS_ARRAY (added_node)
@@ -449,10 +396,10 @@ read_special_files (LsTokenizer *self, const char *model_dir, GPtrArray *special
     }
   if (g_file_test (config_path, G_FILE_TEST_EXISTS))
     {
-      g_autoptr(JsonNode) root = load_json (config_path, error);
-      if (root == NULL)
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *o = ls_json_load_object (parser, config_path, LS_JSON_MAX_FILE_SIZE, error);
+      if (o == NULL)
         return FALSE;
-      JsonObject *o = json_node_get_object (root);
       JsonNode *dec = json_object_get_member (o, "added_tokens_decoder");
       if (dec != NULL && JSON_NODE_HOLDS_OBJECT (dec))
         {
@@ -480,13 +427,14 @@ read_special_files (LsTokenizer *self, const char *model_dir, GPtrArray *special
     }
   if (g_file_test (map_path, G_FILE_TEST_EXISTS))
     {
-      g_autoptr(JsonNode) root = load_json (map_path, error);
-      if (root == NULL)
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *o = ls_json_load_object (parser, map_path, LS_JSON_MAX_FILE_SIZE, error);
+      if (o == NULL)
         return FALSE;
       JsonObjectIter iter;
       const char *key;
       JsonNode *n;
-      json_object_iter_init (&iter, json_node_get_object (root));
+      json_object_iter_init (&iter, o);
       while (json_object_iter_next (&iter, &key, &n))
         {
           if (JSON_NODE_HOLDS_ARRAY (n))
