@@ -41,9 +41,9 @@ ls_pickle_push_global (Unpickler *u, const char *module, const char *name, GErro
         return ls_pickle_push (u, v, error);
       }
   return ls_pickle_fail (error, u, LS_ERROR_UNSAFE,
-                    "pickle asks for global '%s.%s', which is not allowed "
-                    "(only the globals torch uses to describe tensors are)",
-                    module, name);
+                         "pickle asks for global '%s.%s', which is not allowed "
+                         "(only the globals torch uses to describe tensors are)",
+                         module, name);
 }
 
 
