@@ -1,4 +1,4 @@
-"""The project's leaf segmentation (engine/vision/findings.c, segment()) reimplemented
+"""The project's leaf segmentation (engine/vision/photo-analysis.c, segment()) reimplemented
 in numpy, for the shortcut tests and the background-replacement training.
 
 Same steps and constants as the C code: area-averaged downscale to a long side
