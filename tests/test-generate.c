@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "generate.h"
+#include "generate-private.h"
 #include "ls-error.h"
 #include "sampler.h"
 #include "test-util.h"

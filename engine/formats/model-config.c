@@ -2,6 +2,7 @@
  * VisionEncoderDecoderModel), every field read through config-fields.h's
  * typed readers and checked against its documented limits. */
 #include "model-config.h"
+#include "model-config-private.h"
 #include "config-fields.h"
 #include "ls-error.h"
 

@@ -1,6 +1,7 @@
 /* preprocess-config.c: preprocessor_config.json (transformers'
  * ViTImageProcessor settings) into LsPreprocessConfig. */
 #include "model-config.h"
+#include "model-config-private.h"
 #include "config-fields.h"
 #include "ls-error.h"
 

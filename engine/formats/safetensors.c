@@ -7,6 +7,7 @@
  * tensors neither overlapping nor leaving holes, no duplicate names.
  */
 #include "safetensors.h"
+#include "safetensors-private.h"
 #include "json-load.h"
 #include "ls-error.h"
 

@@ -120,11 +120,6 @@ void             ls_photo_analysis_set_evidence (const LsPhotoAnalysis *analysis
                                                  int                    cols,
                                                  float                  cell_share,
                                                  LsFindings            *findings);
-/* Place of cell (@row, @col) of such a map. */
-LsEvidencePlace  ls_photo_analysis_cell_place (const LsPhotoAnalysis *analysis,
-                                               int                    row,
-                                               int                    col,
-                                               float                  cell_share);
 /* "leaf", "lesions", "background", "hand" (NONE: "none"). */
 const char      *ls_evidence_place_word (LsEvidencePlace place);
 /* The prompt's evidence line: "none", "hand", "lesions, background"

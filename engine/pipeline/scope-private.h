@@ -40,4 +40,20 @@ void     ls_scope_softmax             (const float       *logits,
                                        float              temperature,
                                        float             *probs);
 
+/* Not public: only the tests (and bench/) call these. */
+
+/* Reads the two files from @dir; they must hold @dim-wide features and
+ * @n_labels classes. */
+LsScope     *ls_scope_load           (const char        *dir,
+                                      int                n_labels,
+                                      int                dim,
+                                      GError           **error);
+
+/* Mahalanobis distance of @feature ([dim], ls_scope_feature) to the
+ * nearest class mean; *@second (may be NULL) gets the distance to the second
+ * nearest (the first again with one class). */
+float        ls_scope_distance       (const LsScope     *self,
+                                      const float       *feature,
+                                      float             *second);
+
 G_END_DECLS

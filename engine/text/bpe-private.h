@@ -67,4 +67,25 @@ ls_bpe_lookup_id (const LsTokenizer *self, const char *token)
   return v != NULL ? GPOINTER_TO_INT (v) - 1 : -1;
 }
 
+/* Not public: only the tests (and bench/) call these. */
+
+/* From the file contents (tests, embedded models).  @merges may hold the
+ * "#version" line.  @special_tokens: NULL-terminated extra special tokens
+ * (each must be in the vocab), or NULL; "<|endoftext|>" is always special
+ * when the vocab has it. */
+LsTokenizer *ls_tokenizer_new_from_data (const char         *vocab_json,
+                                         gssize              vocab_length,
+                                         const char         *merges,
+                                         gssize              merges_length,
+                                         const char * const *special_tokens,
+                                         GError            **error);
+
+/* Id of a token string as it appears in vocab.json, or -1. */
+int          ls_tokenizer_token_to_id   (LsTokenizer  *self,
+                                         const char   *token);
+
+/* The vocab.json string of @id (byte-mapped), or NULL when out of range. */
+const char  *ls_tokenizer_id_to_token   (LsTokenizer  *self,
+                                         int           id);
+
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* generate.c: a language model folder (GPT-2 or ViT-GPT-2) and the token
  * loop: prefill, sample, stream whole characters, stop. */
 #include "generate.h"
+#include "generate-private.h"
 
 #include <string.h>
 

@@ -3,6 +3,7 @@
  * measurements and quality, the top class and runner-up, and the words the
  * prompt uses for them. */
 #include "findings.h"
+#include "findings-private.h"
 
 #include <math.h>
 
