@@ -31,8 +31,10 @@
 #include <string.h>
 
 #include "attention-map.h"
+#include "findings-private.h"
 #include "diagnose.h"
 #include "evidence.h"
+#include "evidence-private.h"
 #include "vit.h"
 
 typedef struct {

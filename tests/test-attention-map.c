@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 #include "attention-map.h"
+#include "attention-map-private.h"
 #include "ls-error.h"
 
 #define T 5 /* CLS + 2 x 2 patches */

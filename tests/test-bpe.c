@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bpe.h"
+#include "bpe-private.h"
 #include "ls-error.h"
 #include "test-util.h"
 

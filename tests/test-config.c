@@ -1,6 +1,7 @@
 /* test-config.c: config.json / preprocessor_config.json parsing, fixtures and
  * hostile inputs. */
 #include "model-config.h"
+#include "model-config-private.h"
 #include "ls-error.h"
 #include "test-util.h"
 

@@ -9,7 +9,9 @@
 
 #include "diagnose.h"
 #include "evidence.h"
+#include "evidence-private.h"
 #include "findings.h"
+#include "findings-private.h"
 #include "image.h"
 #include "ls-error.h"
 #include "vit.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "generate.h"
+#include "generate-private.h"
 #include "ls-error.h"
 #include "sampler.h"
 #include "test-util.h"
@@ -232,8 +233,8 @@ test_sampling (void)
 static void
 test_sampler_processors (void)
 {
-  LsGenerateOptions o;
-  ls_generate_options_init (&o);
+  LsSamplerOptions o;
+  ls_sampler_options_init (&o);
 
   /* Repetition penalty 2 on ids {0, 1} (0 twice: applied once). */
   o.repetition_penalty = 2.0f;
@@ -250,7 +251,7 @@ test_sampler_processors (void)
   g_assert_cmpint (ls_sampler_next (s, l2, hist, 3), ==, 3);
 
   /* Temperature then top-k 2 (the 2nd score is tied: ties stay). */
-  ls_generate_options_init (&o);
+  ls_sampler_options_init (&o);
   o.do_sample = TRUE;
   o.temperature = 2.0f;
   o.top_k = 2;
@@ -273,7 +274,7 @@ test_sampler_processors (void)
   };
   for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
     {
-      ls_generate_options_init (&o);
+      ls_sampler_options_init (&o);
       o.do_sample = TRUE;
       o.top_p = cases[c].top_p;
       g_autoptr(LsSampler) p = ls_sampler_new (4, &o);
@@ -296,8 +297,8 @@ test_sampler_processors (void)
 static void
 test_sampler_distribution (void)
 {
-  LsGenerateOptions o;
-  ls_generate_options_init (&o);
+  LsSamplerOptions o;
+  ls_sampler_options_init (&o);
   o.do_sample = TRUE;
   o.seed = 1234;
   g_autoptr(LsSampler) s = ls_sampler_new (3, &o);

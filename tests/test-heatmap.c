@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "heatmap.h"
+#include "heatmap-private.h"
 
 static void
 test_sample (void)

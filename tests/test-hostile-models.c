@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "bpe.h"
+#include "bpe-private.h"
 #include "diagnose.h"
 #include "ls-error.h"
 #include "prompt.h"

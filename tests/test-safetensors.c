@@ -1,6 +1,7 @@
 /* test-safetensors.c: the fixtures, a write/read round trip, hand-built files
  * with odd padding and an unaligned data section, and hostile headers. */
 #include "safetensors.h"
+#include "safetensors-private.h"
 #include "ls-error.h"
 #include "test-util.h"
 

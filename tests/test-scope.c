@@ -14,6 +14,7 @@
 #include "prompt.h"
 #include "safetensors.h"
 #include "scope.h"
+#include "scope-private.h"
 #include "test-util.h"
 
 /* ---------------------------------------------------------------- fixture */

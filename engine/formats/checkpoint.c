@@ -7,7 +7,7 @@
  * Not thread-safe: load a model from one thread.
  */
 #include "checkpoint.h"
-#include "json-guard.h"
+#include "json-load.h"
 #include "ls-error.h"
 #include "ops.h"
 #include "torch-pickle.h"
@@ -103,33 +103,10 @@ static gboolean
 open_sharded (LsCheckpoint *self, const char *index_path, GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local = NULL;
-  g_autofree char *text = NULL;
-  gsize len;
-
-  if (!g_file_get_contents (index_path, &text, &len, &local))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_IO, "cannot read %s: %s",
-                   index_path, local->message);
-      return FALSE;
-    }
-  /* The index nests 2 levels ({weight_map: {...}}); metadata a few more. */
-  if (!ls_json_guard_depth (text, len, 32))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT,
-                   "%s nests deeper than 32 levels", index_path);
-      return FALSE;
-    }
-  if (!json_parser_load_from_data (parser, text, len, &local))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s is not valid JSON: %s",
-                   index_path, local->message);
-      return FALSE;
-    }
-  JsonNode *root = json_parser_get_root (parser);
-  JsonNode *map_node = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
-                       ? json_object_get_member (json_node_get_object (root), "weight_map")
-                       : NULL;
+  JsonObject *root = ls_json_load_object (parser, index_path, LS_JSON_MAX_FILE_SIZE, error);
+  if (root == NULL)
+    return FALSE;
+  JsonNode *map_node = json_object_get_member (root, "weight_map");
   if (map_node == NULL || !JSON_NODE_HOLDS_OBJECT (map_node))
     {
       g_set_error (error, LS_ERROR, LS_ERROR_FORMAT,

@@ -7,7 +7,8 @@
  * tensors neither overlapping nor leaving holes, no duplicate names.
  */
 #include "safetensors.h"
-#include "json-guard.h"
+#include "safetensors-private.h"
+#include "json-load.h"
 #include "ls-error.h"
 
 #include <errno.h>
@@ -306,25 +307,17 @@ parse_file (LsSafetensors *self, GError **error)
   if (memchr (header, '\0', n) != NULL || !g_utf8_validate (header, n, NULL))
     return fail (error, self, "header is not valid UTF-8 JSON");
 
-  /* A valid header nests 3 levels ({name: {shape: [...]}}). */
-  if (!ls_json_guard_depth (header, n, 8))
-    return fail (error, self, "header nests deeper than 8 levels");
-
   g_autoptr(JsonParser) parser = json_parser_new ();
   DupCheck check = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), NULL };
   g_signal_connect (parser, "object-member", G_CALLBACK (on_object_member), &check);
   g_autoptr(GError) local = NULL;
-  gboolean parsed = json_parser_load_from_data (parser, header, n, &local);
+  JsonObject *obj = ls_json_parse_object (parser, header, n, "header", &local);
   g_hash_table_unref (check.seen);
   g_autofree char *duplicate = check.duplicate;
-  if (!parsed)
-    return fail (error, self, "header is not valid JSON: %s", local->message);
+  if (obj == NULL)
+    return fail (error, self, "%s", local->message);
   if (duplicate != NULL)
     return fail (error, self, "header has the key '%s' twice", duplicate);
-  JsonNode *root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return fail (error, self, "header is not a JSON object");
-  JsonObject *obj = json_node_get_object (root);
 
   GList *members = json_object_get_members (obj);
   guint n_members = g_list_length (members);

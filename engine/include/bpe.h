@@ -20,16 +20,6 @@ typedef struct _LsTokenizer LsTokenizer;
  * present. */
 LsTokenizer *ls_tokenizer_load          (const char   *model_dir,
                                          GError      **error);
-/* From the file contents (tests, embedded models).  @merges may hold the
- * "#version" line.  @special_tokens: NULL-terminated extra special tokens
- * (each must be in the vocab), or NULL; "<|endoftext|>" is always special
- * when the vocab has it. */
-LsTokenizer *ls_tokenizer_new_from_data (const char         *vocab_json,
-                                         gssize              vocab_length,
-                                         const char         *merges,
-                                         gssize              merges_length,
-                                         const char * const *special_tokens,
-                                         GError            **error);
 /* Appends the ids of @text (UTF-8, -1 = NUL-terminated) to @ids (GArray of
  * int).  Fails on invalid UTF-8 or a byte with no token in the vocab. */
 gboolean     ls_tokenizer_encode        (LsTokenizer  *self,
@@ -45,12 +35,6 @@ char        *ls_tokenizer_decode        (LsTokenizer  *self,
 int          ls_tokenizer_get_vocab_size (LsTokenizer *self);
 /* Id of "<|endoftext|>", or -1. */
 int          ls_tokenizer_get_eos_id    (LsTokenizer  *self);
-/* Id of a token string as it appears in vocab.json, or -1. */
-int          ls_tokenizer_token_to_id   (LsTokenizer  *self,
-                                         const char   *token);
-/* The vocab.json string of @id (byte-mapped), or NULL when out of range. */
-const char  *ls_tokenizer_id_to_token   (LsTokenizer  *self,
-                                         int           id);
 void         ls_tokenizer_free          (LsTokenizer  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsTokenizer, ls_tokenizer_free)

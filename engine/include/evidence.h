@@ -66,9 +66,6 @@ typedef gboolean (*LsEvidenceCallback) (const LsEvidenceMap *map,
  * when 196-forwards' estimated cost fits LS_EVIDENCE_FINE_BUDGET_GFLOP. */
 void           ls_evidence_options_init (LsEvidenceOptions *options,
                                          LsVit             *vit);
-/* Estimated FLOPs of one ViT forward of one image (matrix products and
- * attention). */
-double         ls_evidence_forward_flops (const LsVitConfig *config);
 
 /* Runs the stages for class @class_index on @pixel_values ([3, S, S], the
  * model input of the photo); returns the last map computed, or NULL with
@@ -91,16 +88,6 @@ float          ls_evidence_map_display_scale (const LsEvidenceMap *map);
  * ls_heatmap_*; @out has rows * cols floats. */
 void           ls_evidence_map_to_unit  (const LsEvidenceMap *map,
                                          float               *out);
-
-/* Covers cell (@row, @col) of a map of @block patches in @pixels
- * ([3, image, image]) with @fill_rgb (one value per channel). */
-void           ls_evidence_cover        (float       *pixels,
-                                         int          image_size,
-                                         int          patch_size,
-                                         int          block,
-                                         int          row,
-                                         int          col,
-                                         const float  fill_rgb[3]);
 
 LsEvidenceMap *ls_evidence_map_copy     (const LsEvidenceMap *map);
 void           ls_evidence_map_free     (LsEvidenceMap       *map);

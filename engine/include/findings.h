@@ -58,7 +58,7 @@ typedef struct {
  * size and several pixels here.  The leaf mask comes from the working size. */
 #define LS_FINDINGS_DETAIL_SIZE 768
 
-/* Quality thresholds (see findings.c for how they were chosen). */
+/* Quality thresholds (measured in photo-analysis.c). */
 #define LS_FINDINGS_DARK_LUMA          0.20f /* mean luma below: too dark */
 #define LS_FINDINGS_OVEREXPOSED_SHARE  0.20f /* clipped share above: overexposed */
 #define LS_FINDINGS_BLUR_VARIANCE     150.0f /* Laplacian variance below: blurred */
@@ -120,11 +120,6 @@ void             ls_photo_analysis_set_evidence (const LsPhotoAnalysis *analysis
                                                  int                    cols,
                                                  float                  cell_share,
                                                  LsFindings            *findings);
-/* Place of cell (@row, @col) of such a map. */
-LsEvidencePlace  ls_photo_analysis_cell_place (const LsPhotoAnalysis *analysis,
-                                               int                    row,
-                                               int                    col,
-                                               float                  cell_share);
 /* "leaf", "lesions", "background", "hand" (NONE: "none"). */
 const char      *ls_evidence_place_word (LsEvidencePlace place);
 /* The prompt's evidence line: "none", "hand", "lesions, background"

@@ -81,8 +81,6 @@ LsTokenizer     *ls_language_model_get_tokenizer  (LsLanguageModel  *self);
 const LsModelConfig *ls_language_model_get_config (LsLanguageModel  *self);
 /* The end-of-text id generation stops at, or -1 when there is none. */
 int              ls_language_model_get_eos_id     (LsLanguageModel  *self);
-/* n_positions of the (decoder) GPT-2. */
-int              ls_language_model_get_context_length (LsLanguageModel *self);
 /* Captioners: the image processor settings (defaults when the folder has no
  * preprocessor_config.json); NULL for a plain GPT-2. */
 const LsPreprocessConfig *ls_language_model_get_preprocess_config (LsLanguageModel *self);

@@ -19,10 +19,6 @@ typedef enum {
   LS_ACTIVATION_RELU,
 } LsActivation;
 
-gboolean ls_activation_from_string (const char   *name,
-                                    LsActivation *out,
-                                    GError      **error);
-
 typedef enum {
   LS_ARCH_VIT_FOR_IMAGE_CLASSIFICATION, /* keys vit.* + classifier.* */
   LS_ARCH_VIT_MODEL,                    /* no prefix, optional pooler */
@@ -74,10 +70,6 @@ typedef struct {
 gboolean ls_model_config_load  (LsModelConfig *config,
                                 const char    *model_dir,
                                 GError       **error);
-gboolean ls_model_config_parse (LsModelConfig *config,
-                                const char    *json,
-                                gssize         length,
-                                GError       **error);
 void     ls_model_config_clear (LsModelConfig *config);
 
 typedef struct {
@@ -98,10 +90,6 @@ void     ls_preprocess_config_init_default (LsPreprocessConfig *config);
 /* Reads DIR/preprocessor_config.json; a missing file gives the defaults. */
 gboolean ls_preprocess_config_load  (LsPreprocessConfig *config,
                                      const char         *model_dir,
-                                     GError            **error);
-gboolean ls_preprocess_config_parse (LsPreprocessConfig *config,
-                                     const char         *json,
-                                     gssize              length,
                                      GError            **error);
 
 G_END_DECLS

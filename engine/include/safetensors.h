@@ -45,17 +45,11 @@ typedef struct _LsSafetensors LsSafetensors;
 /* Maps @path and validates the header strictly. */
 LsSafetensors      *ls_safetensors_open          (const char     *path,
                                                   GError        **error);
-/* Parses a whole file held in @bytes (kept alive by the object): fuzzing, tests. */
-LsSafetensors      *ls_safetensors_new_from_bytes (GBytes        *bytes,
-                                                  GError        **error);
 guint               ls_safetensors_get_n_tensors (LsSafetensors  *self);
 const LsTensorView *ls_safetensors_get_tensor    (LsSafetensors  *self,
                                                   guint           index);
 const LsTensorView *ls_safetensors_lookup        (LsSafetensors  *self,
                                                   const char     *name);
-/* "__metadata__" value for @key, or NULL. */
-const char         *ls_safetensors_get_metadata  (LsSafetensors  *self,
-                                                  const char     *key);
 void                ls_safetensors_free          (LsSafetensors  *self);
 
 /* Writes @n_tensors views to @path atomically (temp file + rename). */

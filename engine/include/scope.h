@@ -134,12 +134,6 @@ LsScope     *ls_scope_fit            (int                n_labels,
 gboolean     ls_scope_save           (const LsScope     *self,
                                       const char        *dir,
                                       GError           **error);
-/* Reads the two files from @dir; they must hold @dim-wide features and
- * @n_labels classes. */
-LsScope     *ls_scope_load           (const char        *dir,
-                                      int                n_labels,
-                                      int                dim,
-                                      GError           **error);
 /* SHA-256 (hex) of the weights file of a model folder (model.safetensors,
  * model.safetensors.index.json or pytorch_model.bin). */
 char        *ls_scope_weights_digest (const char        *model_dir,
@@ -164,12 +158,6 @@ const char  *ls_scope_get_weights_digest (const LsScope *self);
 /* The folder the scope was loaded from, or NULL (fitted, not loaded). */
 const char  *ls_scope_get_dir         (const LsScope    *self);
 
-/* Mahalanobis distance of @feature ([dim], ls_scope_feature) to the
- * nearest class mean; *@second (may be NULL) gets the distance to the second
- * nearest (the first again with one class). */
-float        ls_scope_distance       (const LsScope     *self,
-                                      const float       *feature,
-                                      float             *second);
 /* softmax(@logits / T) into @probs ([n_labels]). */
 void         ls_scope_calibrate      (const LsScope     *self,
                                       const float       *logits,

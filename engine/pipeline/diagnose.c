@@ -5,7 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include "attention-map.h"
-#include "json-guard.h"
+#include "json-load.h"
 #include "ls-error.h"
 #include "prompt.h"
 #include "stop-strings.h"
@@ -61,31 +61,12 @@ static gboolean
 read_generation_config (const char *model_dir, LsGenerateOptions *options, GError **error)
 {
   g_autofree char *path = g_build_filename (model_dir, "generation_config.json", NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local = NULL;
-
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
-  /* Depth checked before json-glib recurses into it (json-guard.h). */
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  if (g_file_get_contents (path, &text, &len, &local) && !ls_json_guard_depth (text, len, 64))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s nests deeper than 64 levels", path);
-      return FALSE;
-    }
-  if (local != NULL || !json_parser_load_from_data (parser, text, len, &local))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: %s", path, local->message);
-      return FALSE;
-    }
-  JsonNode *root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: expected a JSON object", path);
-      return FALSE;
-    }
-  JsonObject *o = json_node_get_object (root);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *o = ls_json_load_object (parser, path, LS_JSON_MAX_FILE_SIZE, error);
+  if (o == NULL)
+    return FALSE;
   double v;
   gboolean found;
   if (!read_number (o, path, "max_new_tokens", 1, 100000, FALSE, &v, &found, error))

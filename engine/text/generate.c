@@ -1,6 +1,7 @@
 /* generate.c: a language model folder (GPT-2 or ViT-GPT-2) and the token
  * loop: prefill, sample, stream whole characters, stop. */
 #include "generate.h"
+#include "generate-private.h"
 
 #include <string.h>
 
@@ -277,7 +278,15 @@ run_generation (LsLanguageModel *self, const int *prompt, int n_prompt,
     }
   stats->prompt_seconds = seconds_since (start);
 
-  g_autoptr(LsSampler) sampler = ls_sampler_new (V, options);
+  const LsSamplerOptions sampling = {
+    .do_sample = options->do_sample,
+    .temperature = options->temperature,
+    .top_k = options->top_k,
+    .top_p = options->top_p,
+    .repetition_penalty = options->repetition_penalty,
+    .seed = options->seed,
+  };
+  g_autoptr(LsSampler) sampler = ls_sampler_new (V, &sampling);
   g_array_set_size (self->history, 0);
   g_array_append_vals (self->history, prompt, n_prompt);
   g_string_truncate (self->text, 0);

@@ -13,7 +13,7 @@ typedef struct {
 } Scored;
 
 struct _LsSampler {
-  LsGenerateOptions options;
+  LsSamplerOptions  options;
   int               vocab;
   guint64           rng[4];   /* xoshiro256** */
   guint32          *seen;     /* (vocab) stamp of the last call that penalised the id */
@@ -59,13 +59,25 @@ rng_uniform (LsSampler *self)
   return (double) (rng_next (self) >> 11) * (1.0 / 9007199254740992.0);
 }
 
+void
+ls_sampler_options_init (LsSamplerOptions *options)
+{
+  *options = (LsSamplerOptions) {
+    .do_sample = FALSE,
+    .temperature = 1.0f,
+    .top_k = 0,
+    .top_p = 1.0f,
+    .repetition_penalty = 1.0f,
+    .seed = 0,
+  };
+}
+
 LsSampler *
-ls_sampler_new (int vocab_size, const LsGenerateOptions *options)
+ls_sampler_new (int vocab_size, const LsSamplerOptions *options)
 {
   LsSampler *self = g_new0 (LsSampler, 1);
   guint64 seed = options->seed;
   self->options = *options;
-  self->options.stop_strings = NULL; /* not ours to keep */
   self->vocab = vocab_size;
   for (int i = 0; i < 4; i++)
     self->rng[i] = splitmix64 (&seed);
@@ -153,7 +165,7 @@ top_p_cut (const Scored *sorted, int n, float max, double total, float top_p)
 void
 ls_sampler_process (LsSampler *self, float *logits, const int *history, gsize n_history)
 {
-  const LsGenerateOptions *o = &self->options;
+  const LsSamplerOptions *o = &self->options;
   int V = self->vocab;
 
   if (o->repetition_penalty > 0.0f && o->repetition_penalty != 1.0f)

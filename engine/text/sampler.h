@@ -4,15 +4,28 @@
 #pragma once
 
 #include <glib.h>
-#include "generate.h"
 
 G_BEGIN_DECLS
+
+/* The sampling part of LsGenerateOptions (generate.h), which fills it: the
+ * sampler sits below generation and does not see its other settings. */
+typedef struct {
+  gboolean do_sample;          /* FALSE: greedy */
+  float    temperature;        /* 1.0 = unchanged */
+  int      top_k;              /* 0 = off */
+  float    top_p;              /* 1.0 = off */
+  float    repetition_penalty; /* 1.0 = off */
+  guint64  seed;
+} LsSamplerOptions;
+
+/* Greedy, every processor off, seed 0. */
+void       ls_sampler_options_init (LsSamplerOptions *options);
 
 typedef struct _LsSampler LsSampler;
 
 /* Copies @options; plans its buffers for @vocab_size. */
-LsSampler *ls_sampler_new     (int                      vocab_size,
-                               const LsGenerateOptions *options);
+LsSampler *ls_sampler_new     (int                     vocab_size,
+                               const LsSamplerOptions *options);
 /* Rewrites @logits [vocab] in place into the scores the draw uses: the
  * penalty applied once per distinct id of @history (prompt included: score < 0
  * -> score * penalty, else score / penalty); when sampling, divided by the

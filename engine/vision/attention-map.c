@@ -1,5 +1,6 @@
 /* attention-map.c: raw last-layer CLS attention and attention rollout. */
 #include "attention-map.h"
+#include "attention-map-private.h"
 
 #include <cblas.h>
 #include <math.h>

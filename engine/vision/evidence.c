@@ -7,6 +7,7 @@
  * last layer's CLS attention (0.621) and random maps (0.720).  The fill
  * colour was chosen on the same benchmark (bench/README.md). */
 #include "evidence.h"
+#include "evidence-private.h"
 
 #include <math.h>
 #include <string.h>

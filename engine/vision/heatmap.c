@@ -1,5 +1,6 @@
 /* heatmap.c: grid -> colour. */
 #include "heatmap.h"
+#include "heatmap-private.h"
 
 #include <math.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * negative, in range and out of range), whole and streamed. */
 #include "fuzz-common.h"
 #include "bpe.h"
+#include "bpe-private.h"
 
 #include <stdlib.h>
 #include <string.h>

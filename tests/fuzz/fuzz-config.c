@@ -3,6 +3,7 @@
  * format; each input goes to all three parsers. */
 #include "fuzz-common.h"
 #include "model-config.h"
+#include "model-config-private.h"
 #include "prompt.h"
 
 int

@@ -2,6 +2,7 @@
  * shapes, offsets) and tensor table, from a whole file in memory. */
 #include "fuzz-common.h"
 #include "safetensors.h"
+#include "safetensors-private.h"
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)

@@ -3,6 +3,7 @@
  * tokenizer then encodes and decodes a little. */
 #include "fuzz-common.h"
 #include "bpe.h"
+#include "bpe-private.h"
 
 #include <string.h>
 

@@ -334,7 +334,7 @@ def sample_findings(rng):
         area = min(8, int(rng.random() ** 2 * 9))
     elif rng.random() < 0.4:
         # Real diseased photos measure low: 0-16% over Beans validation, often
-        # 0-2% where small rust pustules are under-counted (engine/vision/findings.c).
+        # 0-2% where small rust pustules are under-counted (engine/vision/photo-analysis.c).
         area = rng.randint(0, 4)
     else:
         area = int(round(2 + 58 * rng.random() ** 1.5))

@@ -17,7 +17,7 @@ One folder per set under OUT (deterministic: fixed seeds):
   truncated/   validation JPEGs cut off at 30-80 % of their bytes   (expected: unusable)
   tiny/        PNGs of 4-63 px on the short side                  (expected: unusable)
 
-The leaf mask for the crops is a simple copy of engine/vision/findings.c's green rule
+The leaf mask for the crops is a simple copy of engine/vision/photo-analysis.c's green rule
 (hue 68-180 degrees, saturation >= 0.16, value >= 0.10), widened to yellowed
 leaf (hue 40-180, saturation >= 0.25, value >= 0.15) and pale leaf (hue 60-180,
 saturation >= 0.07, value >= 0.30); skin is the usual RGB

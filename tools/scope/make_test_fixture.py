@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes tests/fixtures/scope/reference.json: a small fitting problem for
-engine/pipeline/scope.c and the answers numpy gives, computed here independently of
+engine/pipeline/scope-fit.c and the answers numpy gives, computed here independently of
 the engine (plain inverse instead of Cholesky, a dense grid for the
 temperature, numpy's quantile):
 

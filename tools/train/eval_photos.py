@@ -8,7 +8,7 @@ Runs `leafscope-cli diagnose --format json --greedy` (or, with --sample, as
 the app decodes) over every photo under
 --photos (the engine: decoding, ViT, findings, prompt, GPT-2), rebuilds the
 findings header the prompt was made from (the same rounding as
-engine/text/prompt.c), and applies tools/corpus/faithful.py's checks to each
+engine/pipeline/prompt.c), and applies tools/corpus/faithful.py's checks to each
 description.  Prints the share passing each check per language and the
 failures.  Reads the photos in place; writes nothing.
 """

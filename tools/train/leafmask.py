@@ -1,4 +1,4 @@
-"""The project's leaf segmentation (engine/vision/findings.c, segment()) reimplemented
+"""The project's leaf segmentation (engine/vision/photo-analysis.c, segment()) reimplemented
 in numpy, for the shortcut tests and the background-replacement training.
 
 Same steps and constants as the C code: area-averaged downscale to a long side
@@ -39,7 +39,7 @@ OTHER, LEAF, LESION = 0, 1, 2
 
 def downscale(rgb):
     """Area average to a long side of at most WORK_SIZE, integer block bounds
-    and rounding as in findings.c downscale()."""
+    and rounding as in photo-analysis.c downscale()."""
     h, w = rgb.shape[:2]
     long_side = max(w, h)
     if long_side <= WORK_SIZE:

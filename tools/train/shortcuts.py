@@ -6,7 +6,7 @@ validation split: is the model right for the right reasons?
 
 Every photo goes to the model as the engine feeds it: the whole photo resized
 to 224 x 224 (PIL bilinear), normalized with mean/std 0.5.  The leaf is the
-project's own leaf mask (engine/vision/findings.c, reimplemented in leafmask.py and
+project's own leaf mask (engine/vision/photo-analysis.c, reimplemented in leafmask.py and
 checked equal to the engine's on all 133 validation photos), computed at the
 engine's 256 px working size and resized to 224 (nearest) where needed.
 

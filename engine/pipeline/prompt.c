@@ -3,7 +3,7 @@
 
 #include <json-glib/json-glib.h>
 #include <string.h>
-#include "json-guard.h"
+#include "json-load.h"
 #include "ls-error.h"
 
 LsPromptFormat *
@@ -29,26 +29,9 @@ ls_prompt_format_parse (const char *json, gssize length, const char *origin,
                         GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local = NULL;
-
-  /* Depth checked before json-glib recurses into it (json-guard.h). */
-  if (!ls_json_guard_depth (json, length < 0 ? strlen (json) : (gsize) length, 64))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s nests deeper than 64 levels", origin);
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, json, length, &local))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: not valid JSON: %s", origin, local->message);
-      return NULL;
-    }
-  JsonNode *root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, LS_ERROR, LS_ERROR_FORMAT, "%s: expected a JSON object", origin);
-      return NULL;
-    }
-  JsonObject *object = json_node_get_object (root);
+  JsonObject *object = ls_json_parse_object (parser, json, length, origin, error);
+  if (object == NULL)
+    return NULL;
 
   if (json_object_has_member (object, "format"))
     {
