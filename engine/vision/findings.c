@@ -4,6 +4,7 @@
  * prompt uses for them. */
 #include "findings.h"
 #include "findings-private.h"
+#include "labels.h"
 
 #include <math.h>
 
@@ -191,18 +192,11 @@ void
 ls_findings_set_probs (LsFindings *f, const float *probs, int n_labels,
                        float uncertainty_threshold)
 {
-  int top = -1, second = -1;
-
-  for (int i = 0; i < n_labels; i++)
-    {
-      if (top < 0 || probs[i] > probs[top])
-        {
-          second = top;
-          top = i;
-        }
-      else if (second < 0 || probs[i] > probs[second])
-        second = i;
-    }
+  /* The same order as the bars and the report: ls_labels_rank. */
+  g_autofree int *order = g_new (int, MAX (n_labels, 1));
+  ls_labels_rank (probs, n_labels, order);
+  int top = n_labels > 0 ? order[0] : -1;
+  int second = n_labels > 1 ? order[1] : -1;
   f->top_index = top;
   f->top_score = top >= 0 ? probs[top] : 0.0f;
   f->runner_up_index = second;
