@@ -7,6 +7,7 @@
 #include <string.h>
 #include "attention-map.h"
 #include "diagnose.h"
+#include "diagnose-private.h"
 #include "ls-error.h"
 #include "prompt.h"
 #include "vit.h"

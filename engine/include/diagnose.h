@@ -105,10 +105,6 @@ gboolean     ls_diagnoser_explain    (LsDiagnoser              *self,
  * want (e.g. the seed). */
 void         ls_diagnoser_init_generate_options (LsDiagnoser       *self,
                                                  LsGenerateOptions *options);
-/* The prompt the text model gets for @diagnosis in @language ("en", "pt_BR"). */
-char        *ls_diagnoser_build_prompt (LsDiagnoser      *self,
-                                        const LsDiagnosis *diagnosis,
-                                        const char       *language);
 /* For a photo that is not_a_leaf or unusable no description is generated:
  * the fixed guidance of ls_diagnosis_status_text reaches @callback once, with
  * token id -1 (this works without a text model, and @stats is zeroed).  For an

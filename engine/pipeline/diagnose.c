@@ -1,6 +1,7 @@
 /* diagnose.c: photo -> ViT -> attention maps -> findings -> prompt ->
  * streamed description. */
 #include "diagnose.h"
+#include "diagnose-private.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
