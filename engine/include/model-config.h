@@ -1,4 +1,4 @@
-/* config.h: config.json and preprocessor_config.json into plain structs.
+/* model-config.h: config.json and preprocessor_config.json into plain structs.
  *
  * Every size is checked: zero, negative, absurd (> documented limits) or
  * inconsistent values (hidden not divisible by heads, image not divisible by
@@ -7,17 +7,9 @@
 #pragma once
 
 #include <glib.h>
+#include "tensor.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  LS_ACTIVATION_GELU,              /* exact, erf */
-  LS_ACTIVATION_GELU_NEW,          /* tanh approximation (GPT-2) */
-  LS_ACTIVATION_GELU_PYTORCH_TANH, /* same formula as gelu_new */
-  LS_ACTIVATION_GELU_FAST,
-  LS_ACTIVATION_QUICK_GELU,
-  LS_ACTIVATION_RELU,
-} LsActivation;
 
 gboolean ls_activation_from_string (const char   *name,
                                     LsActivation *out,
