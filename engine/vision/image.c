@@ -349,6 +349,23 @@ ls_image_load_for_input (const char *path, int input_width, int input_height, GE
 }
 
 LsImage *
+ls_image_load_for_model (const char *path, const LsPreprocessConfig *config,
+                         LsImageDecode decode, GError **error)
+{
+  g_return_val_if_fail (path != NULL && config != NULL, NULL);
+  if (decode == LS_IMAGE_DECODE_FAST && config->do_resize)
+    {
+      /* {"shortest_edge": N} resizes the shorter side to N: both sides of
+       * the reduced photo stay >= N times the margin, as for N x N. */
+      int w = config->shortest_edge > 0 ? config->shortest_edge : config->width;
+      int h = config->shortest_edge > 0 ? config->shortest_edge : config->height;
+      if (w > 0 && h > 0)
+        return ls_image_load_for_input (path, w, h, error);
+    }
+  return ls_image_load (path, error);
+}
+
+LsImage *
 ls_image_copy (const LsImage *image)
 {
   LsImage *copy = g_new0 (LsImage, 1);
