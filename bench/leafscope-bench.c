@@ -232,19 +232,19 @@ cmd_load_diagnoser (Bench *b, const char *dir)
 }
 
 /* Photo to diagnosis: decode, preprocess, ViT with attentions, maps,
- * findings.  @fast: the decode at reduced size (ls_image_load_for_input)
- * instead of the exact one. */
+ * findings, as the pipeline loads photos (ls_diagnoser_load_photo).  @fast:
+ * LS_IMAGE_DECODE_FAST (reduced-size JPEG decode, the pipeline's default)
+ * instead of the exact decode. */
 static void
 cmd_diagnose (Bench *b, const char *path, gboolean fast)
 {
   GError *error = NULL;
   if (b->diagnoser == NULL)
     return reply_error (NULL);
-  int in_w = b->diagnoser_pre.shortest_edge > 0 ? b->diagnoser_pre.shortest_edge : b->diagnoser_pre.width;
-  int in_h = b->diagnoser_pre.shortest_edge > 0 ? b->diagnoser_pre.shortest_edge : b->diagnoser_pre.height;
   double t = now_ms ();
-  LsImage *image = fast ? ls_image_load_for_input (path, MAX (in_w, 1), MAX (in_h, 1), &error)
-                        : ls_image_load (path, &error);
+  LsImage *image = ls_diagnoser_load_photo (b->diagnoser, path,
+                                            fast ? LS_IMAGE_DECODE_FAST : LS_IMAGE_DECODE_EXACT,
+                                            &error);
   if (image == NULL)
     return reply_error (error);
   double decoded = now_ms ();
@@ -255,7 +255,8 @@ cmd_diagnose (Bench *b, const char *path, gboolean fast)
   if (d == NULL)
     return reply_error (error);
   printf ("{\"ok\": true, \"ms\": %.4f, \"decode_ms\": %.4f, \"decoded\": [%d, %d], "
-          "\"top\": %d, \"probs\": [", ms, decoded - t, w, h, d->top_index);
+          "\"top\": %d, \"status\": %d, \"probs\": [", ms, decoded - t, w, h, d->top_index,
+          (int) d->status);
   for (int i = 0; i < d->n_labels; i++)
     printf ("%s%.7g", i ? ", " : "", d->probs[i]);
   printf ("]}\n");

@@ -71,6 +71,7 @@ def main():
 
     call("load_diagnoser " + a.model)
     diffs, changed, t_exact, t_fast, d_exact, d_fast, sizes = [], [], [], [], [], [], set()
+    status_changed = []
     for i, p in enumerate(big):
         # Alternate which path goes first: neither gets a warmer cache.
         order = ("diagnose", "diagnose_fast") if i % 2 == 0 else ("diagnose_fast", "diagnose")
@@ -79,6 +80,8 @@ def main():
         diffs.extend(abs(x - y) for x, y in zip(e["probs"], f["probs"]))
         if e["top"] != f["top"]:
             changed.append(os.path.basename(p))
+        if e["status"] != f["status"]:
+            status_changed.append(os.path.basename(p))
         t_exact.append(e["ms"])
         t_fast.append(f["ms"])
         d_exact.append(e["decode_ms"])
@@ -94,6 +97,7 @@ def main():
         "fast_decoded_sizes": sorted(sizes),
         "max_abs_prob_diff": max(diffs), "mean_abs_prob_diff": statistics.mean(diffs),
         "top_changed": len(changed), "top_changed_photos": changed,
+        "status_changed": len(status_changed), "status_changed_photos": status_changed,
         "median_ms_exact": statistics.median(t_exact), "median_ms_fast": statistics.median(t_fast),
         "median_decode_ms_exact": statistics.median(d_exact), "median_decode_ms_fast": statistics.median(d_fast),
         "load": os.getloadavg(),
@@ -104,7 +108,8 @@ def main():
         fh.write("\n")
     print(f"{len(big)} photos of {a.side} x {a.side}, fast path decoded at {sorted(sizes)}")
     print(f"probabilities: max |diff| {result['max_abs_prob_diff']:.2e}, mean {result['mean_abs_prob_diff']:.2e}; "
-          f"top class changed on {len(changed)} of {len(big)}")
+          f"top class changed on {len(changed)} of {len(big)}, status (diagnosed / uncertain / "
+          f"out of scope) on {len(status_changed)}")
     print(f"file to verdict, median: exact {result['median_ms_exact']:.1f} ms "
           f"(decode {result['median_decode_ms_exact']:.1f}), fast {result['median_ms_fast']:.1f} ms "
           f"(decode {result['median_decode_ms_fast']:.1f}); load average {result['load'][0]:.1f}")

@@ -112,6 +112,10 @@ test_path (void)
   /* This process: the cached answer is consistent with the features. */
   g_assert_cmpint (ls_cpu_get_features (), ==, ls_cpu_detect_features ());
   g_assert_cmpint (ls_cpu_get_path (), <=, ls_cpu_best_path (ls_cpu_get_features ()));
+  /* A requested path lowers to what the CPU runs, never rises. */
+  LsCpuPath best = ls_cpu_best_path (ls_cpu_get_features ());
+  for (LsCpuPath p = LS_CPU_PATH_PORTABLE; p <= LS_CPU_PATH_AVX512; p++)
+    g_assert_cmpint (ls_cpu_lower_path (p), ==, MIN (p, best));
 }
 
 int

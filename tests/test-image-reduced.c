@@ -114,11 +114,51 @@ test_close_to_exact (void)
   ls_test_remove_tree (tmp);
 }
 
+/* ls_image_load_for_model: the fast decode for the size the processor
+ * resizes to, the exact one when asked or when the processor keeps the
+ * photo's size. */
+static void
+test_for_model (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("leafscope-reduced-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *path = save (tmp, "big.jpg", 4000, 2000, "jpeg");
+  LsPreprocessConfig config;
+  ls_preprocess_config_init_default (&config);  /* 224 x 224 */
+
+  g_autoptr(LsImage) fast = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_FAST, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fast->width, ==, 1000);   /* 1/4: 500 >= 2 x 224 */
+  g_assert_cmpint (fast->height, ==, 500);
+
+  g_autoptr(LsImage) exact = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_EXACT, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (exact->width, ==, 4000);
+  g_assert_cmpint (exact->height, ==, 2000);
+
+  /* {"shortest_edge": 300}: both sides kept >= 600, so only 1/2 fits. */
+  config.shortest_edge = 300;
+  g_autoptr(LsImage) edge = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_FAST, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (edge->width, ==, 2000);
+  g_assert_cmpint (edge->height, ==, 1000);
+
+  /* No resize: the model sees the photo's own pixels, so never reduced. */
+  config.shortest_edge = 0;
+  config.do_resize = FALSE;
+  g_autoptr(LsImage) whole = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_FAST, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (whole->width, ==, 4000);
+  ls_test_remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/Engine/ImageReduced/sizes", test_sizes);
   g_test_add_func ("/Engine/ImageReduced/close-to-exact", test_close_to_exact);
+  g_test_add_func ("/Engine/ImageReduced/for-model", test_for_model);
   return g_test_run ();
 }

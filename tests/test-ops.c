@@ -1,6 +1,8 @@
 /* Checks the shared kernels against values computed by hand. */
 #include <math.h>
+#include <string.h>
 #include "ops.h"
+#include "weights.h"
 
 static void
 test_linear (void)
@@ -83,6 +85,69 @@ test_half (void)
   g_assert_cmpfloat (f[1], ==, -3.0f);
 }
 
+/* bfloat16 by hand: the top half of the float's bits, rounded to nearest
+ * even on the lower half. */
+static void
+test_bfloat16 (void)
+{
+  static const struct { guint32 f; guint16 bf; } cases[] = {
+    { 0x3f800000, 0x3f80 },  /* 1.0 */
+    { 0xc0400000, 0xc040 },  /* -3.0 */
+    { 0x3f808000, 0x3f80 },  /* a tie, low bit even: stays */
+    { 0x3f818000, 0x3f82 },  /* a tie, low bit odd: up */
+    { 0x3f808001, 0x3f81 },  /* above the tie: up */
+    { 0x7f7fffff, 0x7f80 },  /* FLT_MAX rounds to infinity */
+    { 0x7f800000, 0x7f80 },  /* infinity */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      float f;
+      memcpy (&f, &cases[i].f, 4);
+      g_assert_cmphex (ls_float_to_bf16 (f), ==, cases[i].bf);
+    }
+  g_assert_cmpfloat (ls_bf16_to_float (0x3f80), ==, 1.0f);
+  g_assert_cmpfloat (ls_bf16_to_float (0xc040), ==, -3.0f);
+  /* NaN stays NaN (rounding would carry a payload of ones into infinity). */
+  guint32 nan_bits = 0x7fffffff;
+  float nan;
+  memcpy (&nan, &nan_bits, 4);
+  g_assert_true (isnan (ls_bf16_to_float (ls_float_to_bf16 (nan))));
+}
+
+/* The weight-format table: float32 rows are used where they lie, 16-bit
+ * rows are widened exactly, anything else is refused. */
+static void
+test_weight_formats (void)
+{
+  const float w32[] = { 1, 2, 3, 4, 5, 6 };         /* 3 rows of 2 */
+  const uint16_t w16[] = { 0x3c00, 0xc000, 0x3555, 0x7bff, 0x0001, 0x8000 };
+  const uint16_t wbf[] = { 0x3f80, 0xc040, 0x4000, 0x4080, 0xbf80, 0x0000 };
+  float scratch[4];
+
+  const LsWeightFormat *f32 = ls_weight_format (LS_DTYPE_F32);
+  g_assert_nonnull (f32);
+  g_assert_true (f32->in_place);
+  g_assert_true (ls_weight_format_rows (f32, w32, 1, 2, 2, scratch) == w32 + 2);
+
+  const LsWeightFormat *f16 = ls_weight_format (LS_DTYPE_F16);
+  g_assert_nonnull (f16);
+  g_assert_false (f16->in_place);
+  g_assert_cmpuint (f16->size, ==, 2);
+  const float *r = ls_weight_format_rows (f16, w16, 1, 2, 2, scratch);
+  g_assert_true (r == scratch);
+  for (int k = 0; k < 4; k++)
+    g_assert_cmpfloat (r[k], ==, ls_f16_to_float (w16[2 + k]));
+
+  const LsWeightFormat *bf16 = ls_weight_format (LS_DTYPE_BF16);
+  g_assert_nonnull (bf16);
+  r = ls_weight_format_rows (bf16, wbf, 0, 1, 2, scratch);
+  g_assert_cmpfloat (r[0], ==, 1.0f);
+  g_assert_cmpfloat (r[1], ==, -3.0f);
+
+  g_assert_null (ls_weight_format (LS_DTYPE_I64));
+  g_assert_null (ls_weight_format (LS_DTYPE_OTHER));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -92,5 +157,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Ops/softmax", test_softmax);
   g_test_add_func ("/Engine/Ops/activations", test_activations);
   g_test_add_func ("/Engine/Ops/half", test_half);
+  g_test_add_func ("/Engine/Ops/bfloat16", test_bfloat16);
+  g_test_add_func ("/Engine/Ops/weight-formats", test_weight_formats);
   return g_test_run ();
 }

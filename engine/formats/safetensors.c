@@ -66,24 +66,6 @@ static const DtypeInfo dtype_table[] = {
   { "C64", LS_DTYPE_OTHER, 64 },
 };
 
-gsize
-ls_dtype_size (LsDtype dtype)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (dtype_table); i++)
-    if (dtype_table[i].dtype == dtype && dtype != LS_DTYPE_OTHER)
-      return dtype_table[i].bits / 8;
-  return 0;
-}
-
-const char *
-ls_dtype_to_string (LsDtype dtype)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (dtype_table); i++)
-    if (dtype_table[i].dtype == dtype && dtype != LS_DTYPE_OTHER)
-      return dtype_table[i].name;
-  return "OTHER";
-}
-
 static const DtypeInfo *
 dtype_lookup (const char *name)
 {

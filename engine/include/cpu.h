@@ -47,7 +47,8 @@ typedef enum {
 #define LS_CPU_REEXEC_GUARD "LEAFSCOPE_BLAS_CORE_SET"
 
 /* Features of the running CPU (and OS support for the wide registers);
- * 0 on other architectures. */
+ * 0 on other architectures.  Probes every call: everything else in the
+ * engine goes through the cached ls_cpu_get_features() / ls_cpu_get_path(). */
 LsCpuFeatures ls_cpu_detect_features   (void);
 /* ls_cpu_detect_features() once per process (cached). */
 LsCpuFeatures ls_cpu_get_features      (void);
@@ -66,6 +67,9 @@ LsCpuPath     ls_cpu_plan_path         (LsCpuFeatures features,
  * LS_CPU_PATH_ENV, decided once (a warning when the variable names an
  * unknown path or one the CPU cannot run). */
 LsCpuPath     ls_cpu_get_path          (void);
+/* @path, or the best path this CPU runs when it cannot run @path (the
+ * cached features): what the kernels of a requested path lower to. */
+LsCpuPath     ls_cpu_lower_path        (LsCpuPath     path);
 /* The OpenBLAS core that best fits @features (an OPENBLAS_CORETYPE value),
  * or NULL when nothing better than OpenBLAS' own choice is known.  Pure. */
 const char   *ls_cpu_select_blas_core  (LsCpuFeatures features);

@@ -70,6 +70,13 @@ const LsScope *ls_diagnoser_get_scope (LsDiagnoser  *self,
  * (ls_prompt_status_text), or NULL when diagnosed. */
 char        *ls_diagnosis_status_text (const LsDiagnosis *diagnosis,
                                        const char        *language);
+/* Loads the photo at @path for this diagnoser's vision model
+ * (ls_image_load_for_model): LS_IMAGE_DECODE_FAST is the default of the
+ * pipeline, LS_IMAGE_DECODE_EXACT matches transformers' processor. */
+LsImage     *ls_diagnoser_load_photo (LsDiagnoser       *self,
+                                      const char        *path,
+                                      LsImageDecode      decode,
+                                      GError           **error);
 /* Below @uncertainty_threshold (0..1) the result is flagged uncertain: the
  * calibrated top probability when the model has a scope file (and then never
  * below LS_SCOPE_MIN_CONFIDENCE), the raw one otherwise.  The status and its

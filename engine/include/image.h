@@ -49,6 +49,25 @@ LsImage *ls_image_load_for_input (const char   *path,
                                   int           input_width,
                                   int           input_height,
                                   GError      **error);
+/* How a photo is decoded for a model. */
+typedef enum {
+  /* The file at full size, as transformers' processor sees it: what
+   * `classify` and the reference checks use. */
+  LS_IMAGE_DECODE_EXACT,
+  /* ls_image_load_for_input() for the processor's output size: a JPEG far
+   * larger than the model's input decodes at a reduced size (a 12-megapixel
+   * photo several times faster); other photos as the exact path. */
+  LS_IMAGE_DECODE_FAST,
+} LsImageDecode;
+
+/* Loads @path for a model whose processor is @config: with
+ * LS_IMAGE_DECODE_FAST, ls_image_load_for_input() for the size the
+ * processor resizes to (the exact decode when @config does not resize);
+ * with LS_IMAGE_DECODE_EXACT, ls_image_load(). */
+LsImage *ls_image_load_for_model (const char               *path,
+                                  const LsPreprocessConfig *config,
+                                  LsImageDecode             decode,
+                                  GError                  **error);
 /* Copies 8-bit RGB or RGBA pixels (e.g. from a GdkTexture download). */
 LsImage *ls_image_new_from_data  (const guint8 *data,
                                   int           width,

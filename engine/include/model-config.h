@@ -7,17 +7,9 @@
 #pragma once
 
 #include <glib.h>
+#include "tensor.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  LS_ACTIVATION_GELU,              /* exact, erf */
-  LS_ACTIVATION_GELU_NEW,          /* tanh approximation (GPT-2) */
-  LS_ACTIVATION_GELU_PYTORCH_TANH, /* same formula as gelu_new */
-  LS_ACTIVATION_GELU_FAST,
-  LS_ACTIVATION_QUICK_GELU,
-  LS_ACTIVATION_RELU,
-} LsActivation;
 
 typedef enum {
   LS_ARCH_VIT_FOR_IMAGE_CLASSIFICATION, /* keys vit.* + classifier.* */

@@ -7,27 +7,11 @@
 
 #include <glib.h>
 #include <stdint.h>
+#include "tensor.h"
 
 G_BEGIN_DECLS
 
 #define LS_MAX_DIMS 8
-
-typedef enum {
-  LS_DTYPE_F32,
-  LS_DTYPE_F16,
-  LS_DTYPE_BF16,
-  LS_DTYPE_F64,
-  LS_DTYPE_I64,
-  LS_DTYPE_I32,
-  LS_DTYPE_I16,
-  LS_DTYPE_I8,
-  LS_DTYPE_U8,
-  LS_DTYPE_BOOL,
-  LS_DTYPE_OTHER, /* known to safetensors, unsupported here: loads, cannot be used */
-} LsDtype;
-
-gsize        ls_dtype_size (LsDtype dtype);
-const char  *ls_dtype_to_string (LsDtype dtype);
 
 typedef struct {
   const char *name;

@@ -126,6 +126,12 @@ ls_cpu_get_path (void)
   return (LsCpuPath) (cached - 1);
 }
 
+LsCpuPath
+ls_cpu_lower_path (LsCpuPath path)
+{
+  return MIN (path, ls_cpu_best_path (ls_cpu_get_features ()));
+}
+
 const char *
 ls_cpu_select_blas_core (LsCpuFeatures features)
 {
@@ -220,7 +226,7 @@ ls_cpu_ensure_blas_core (int argc, char **argv)
   if (argc < 1 || argv == NULL || argv[0] == NULL)
     return;
 
-  const char *core = ls_cpu_plan_blas_core (ls_cpu_detect_features (),
+  const char *core = ls_cpu_plan_blas_core (ls_cpu_get_features (),
                                             g_getenv ("OPENBLAS_CORETYPE"),
                                             g_getenv (LS_CPU_REEXEC_GUARD) != NULL,
                                             ls_cpu_get_blas_core ());
@@ -242,7 +248,7 @@ ls_cpu_ensure_blas_core (int argc, char **argv)
 char *
 ls_cpu_describe (void)
 {
-  LsCpuFeatures f = ls_cpu_detect_features ();
+  LsCpuFeatures f = ls_cpu_get_features ();
   static const struct {
     LsCpuFeatures bit;
     const char   *name;

@@ -14,7 +14,7 @@
 
 #include <glib.h>
 #include "cpu.h"
-#include "safetensors.h"
+#include "tensor.h"
 
 G_BEGIN_DECLS
 

@@ -4,7 +4,7 @@
 
 #include <glib.h>
 #include <stdint.h>
-#include "model-config.h"
+#include "tensor.h"
 
 G_BEGIN_DECLS
 
@@ -49,7 +49,5 @@ void  ls_f16_to_f32    (float       *dst,
 void  ls_bf16_to_f32   (float       *dst,
                         const void  *src,
                         gsize        n);
-float ls_f16_to_float  (uint16_t     h);
-uint16_t ls_float_to_f16 (float      f);
 
 G_END_DECLS

@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops.h"
+#include "tensor.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -493,7 +493,7 @@ static const LsVecKernels avx512_kernels = {
 const LsVecKernels *
 ls_vec_get_kernels (LsCpuPath path)
 {
-  path = MIN (path, ls_cpu_best_path (ls_cpu_get_features ()));
+  path = ls_cpu_lower_path (path);
 #ifdef HAVE_X86
   if (path == LS_CPU_PATH_AVX512)
     return &avx512_kernels;

@@ -17,21 +17,22 @@
 #include "ls-error.h"
 #include "matvec.h"
 #include "ops.h"
-#include "vecmath.h"
+#include "weights.h"
 
 /* Prompt tokens per batched pass: large enough for sgemm to reuse each
  * weight across rows, small enough to keep the planned buffers modest. */
 #define CHUNK_MAX 256
 
 /* A weight matrix as the checkpoint stores it: float32, or F16 kept F16
- * (half the memory, half the bytes per decoded token) and widened on use. */
+ * (half the memory, half the bytes per decoded token) and widened on use;
+ * @format says how (weights.h). */
 typedef struct {
-  const void *data;
-  LsDtype     dtype;
+  const void           *data;
+  const LsWeightFormat *format;
 } Weights;
 
-/* Rows of an F16 LM head widened at a time when every position's logits
- * are asked for. */
+/* Rows of a widened LM head at a time when every position's logits are
+ * asked for. */
 #define LM_HEAD_BLOCK 4096
 
 typedef struct {
@@ -59,7 +60,7 @@ struct _LsGpt2 {
   const float *ln_f_w, *ln_f_b;
   Weights      lm_head;              /* (V, E), wte when tied */
   LsMatvec    *mv;                   /* one-row products (decoding) and their threads */
-  float       *widen;                /* F16 matrices widened for a batched product, or NULL */
+  float       *widen;                /* matrices widened for a batched product, or NULL */
   Layer       *layers;
 
   int          planned;   /* rows of the activation buffers */
@@ -97,34 +98,40 @@ conv1d (LsGpt2 *self, float *y, const float *x, const float *w, const float *b,
     ls_conv1d (y, x, w, b, n, in, out);
 }
 
-/* y (n, out) = x (n, in) . W (in, out) + b for a checkpoint matrix.  One F16
- * row reads W once as F16, widening in registers (matvec.c); a batch widens
- * F16 first, then sgemm. */
+/* y (n, out) = x (n, in) . W (in, out) + b for a checkpoint matrix.  One
+ * row reads W once in its own dtype, widening in registers (matvec.c); a
+ * batch widens a 16-bit W first, then sgemm. */
 static void
 project (LsGpt2 *self, float *y, const float *x, Weights w, const float *b,
          int n, int in, int out)
 {
   if (n == 1)
     {
-      ls_matvec_in_out (self->mv, y, x, w.data, w.dtype, b, in, out);
+      ls_matvec_in_out (self->mv, y, x, w.data, w.format->dtype, b, in, out);
       return;
     }
-  const float *wf = w.data;
-  if (w.dtype == LS_DTYPE_F16)
-    {
-      ls_vec_f16_to_f32 (self->widen, w.data, (gsize) in * out);
-      wf = self->widen;
-    }
-  ls_conv1d (y, x, wf, b, n, in, out);
+  ls_conv1d (y, x, ls_weight_format_rows (w.format, w.data, 0, in, out, self->widen),
+             b, n, in, out);
 }
 
-static const void *
+/* A matrix in whichever dtype the checkpoint keeps it. */
+static gboolean
 get_weights (LsCheckpoint *ckpt, const char *prefix, const char *name,
-             int64_t d0, int64_t d1, LsDtype *dtype, GError **error)
+             int64_t d0, int64_t d1, Weights *w, GError **error)
 {
   g_autofree char *key = g_strconcat (prefix, name, NULL);
   int64_t shape[2] = { d0, d1 };
-  return ls_checkpoint_get_weights (ckpt, key, 2, shape, dtype, error);
+  LsDtype dtype;
+
+  if ((w->data = ls_checkpoint_get_weights (ckpt, key, 2, shape, &dtype, error)) == NULL)
+    return FALSE;
+  if ((w->format = ls_weight_format (dtype)) == NULL)
+    {
+      g_set_error (error, LS_ERROR, LS_ERROR_UNSUPPORTED, "%s: dtype %s cannot be used",
+                   key, ls_dtype_to_string (dtype));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static const float *
@@ -141,7 +148,7 @@ get_weight (LsCheckpoint *ckpt, const char *prefix, const char *name,
 #define GET2(field, name, a, b) \
   if ((field = get_weight (ckpt, lp, name, 2, a, b, error)) == NULL) return FALSE
 #define GETW(field, name, a, b) \
-  if ((field.data = get_weights (ckpt, lp, name, a, b, &field.dtype, error)) == NULL) return FALSE
+  if (!get_weights (ckpt, lp, name, a, b, &field, error)) return FALSE
 
 static gboolean
 load_layer (LsGpt2 *self, LsCheckpoint *ckpt, const char *tp, int l, GError **error)
@@ -213,7 +220,7 @@ ls_gpt2_new (LsCheckpoint *ckpt, const LsGpt2Config *config, const char *prefix,
 
   const char *lp = tp;
   int E = self->E;
-  if ((self->wte.data = get_weights (ckpt, lp, "wte.weight", self->V, E, &self->wte.dtype, error)) == NULL
+  if (!get_weights (ckpt, lp, "wte.weight", self->V, E, &self->wte, error)
       || (self->wpe = get_weight (ckpt, lp, "wpe.weight", 2, self->P, E, error)) == NULL
       || (self->ln_f_w = get_weight (ckpt, lp, "ln_f.weight", 1, E, 0, error)) == NULL
       || (self->ln_f_b = get_weight (ckpt, lp, "ln_f.bias", 1, E, 0, error)) == NULL)
@@ -224,8 +231,7 @@ ls_gpt2_new (LsCheckpoint *ckpt, const LsGpt2Config *config, const char *prefix,
       return NULL;
   if (ls_checkpoint_lookup (ckpt, lm_key) != NULL)
     {
-      if ((self->lm_head.data = get_weights (ckpt, prefix, "lm_head.weight", self->V, E,
-                                             &self->lm_head.dtype, error)) == NULL)
+      if (!get_weights (ckpt, prefix, "lm_head.weight", self->V, E, &self->lm_head, error))
         return NULL;
     }
   else
@@ -243,14 +249,15 @@ ls_gpt2_new (LsCheckpoint *ckpt, const LsGpt2Config *config, const char *prefix,
   self->scores_cols = self->P;
   self->scores = g_new (float, C * self->scores_cols);
   self->mv = ls_matvec_new (0);
-  gboolean any_f16 = self->wte.dtype == LS_DTYPE_F16 || self->lm_head.dtype == LS_DTYPE_F16;
+  /* A buffer to widen into when some matrix is not float32 already. */
+  gboolean widens = !self->wte.format->in_place || !self->lm_head.format->in_place;
   for (int l = 0; l < self->L; l++)
     {
       const Layer *y = &self->layers[l];
-      any_f16 |= y->c_attn_w.dtype == LS_DTYPE_F16 || y->attn_proj_w.dtype == LS_DTYPE_F16
-                 || y->fc_w.dtype == LS_DTYPE_F16 || y->mlp_proj_w.dtype == LS_DTYPE_F16;
+      widens |= !y->c_attn_w.format->in_place || !y->attn_proj_w.format->in_place
+                || !y->fc_w.format->in_place || !y->mlp_proj_w.format->in_place;
     }
-  if (any_f16)
+  if (widens)
     self->widen = g_new (float, MAX (MAX ((gsize) E * 3 * E, (gsize) E * self->I),
                                      (gsize) MIN (LM_HEAD_BLOCK, self->V) * E));
   gsize cache = (gsize) self->L * self->P * E;
@@ -419,18 +426,10 @@ forward_chunk (LsGpt2 *self, const int *ids, int n, int p0)
     {
       const float *pe = self->wpe + (gsize) (p0 + i) * E;
       float *x = self->x + (gsize) i * E;
-      if (self->wte.dtype == LS_DTYPE_F16)
-        {
-          ls_vec_f16_to_f32 (x, (const guint8 *) self->wte.data + (gsize) ids[i] * E * 2, E);
-          for (int c = 0; c < E; c++)
-            x[c] += pe[c];
-        }
-      else
-        {
-          const float *te = (const float *) self->wte.data + (gsize) ids[i] * E;
-          for (int c = 0; c < E; c++)
-            x[c] = te[c] + pe[c];
-        }
+      self->wte.format->widen (x, (const guint8 *) self->wte.data
+                                      + (gsize) ids[i] * E * self->wte.format->size, E);
+      for (int c = 0; c < E; c++)
+        x[c] += pe[c];
     }
 
   for (int l = 0; l < self->L; l++)
@@ -528,27 +527,27 @@ ls_gpt2_forward (LsGpt2 *self, const int *ids, int n, float *logits, gboolean al
           ls_layernorm (self->h, self->x, self->ln_f_w, self->ln_f_b, m, E,
                         self->config.layer_norm_epsilon);
           float *out = logits + (gsize) done * V;
-          if (self->lm_head.dtype != LS_DTYPE_F16)
-            ls_linear (out, self->h, self->lm_head.data, NULL, m, E, V);
-          else
-            /* Blocks of vocabulary rows widened, each through sgemm into
-             * its columns of the (m, V) logits. */
-            for (int v0 = 0; v0 < V; v0 += LM_HEAD_BLOCK)
-              {
-                int vb = MIN (LM_HEAD_BLOCK, V - v0);
-                ls_vec_f16_to_f32 (self->widen, (const guint8 *) self->lm_head.data + (gsize) v0 * E * 2,
-                                   (gsize) vb * E);
-                cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, m, vb, E, 1.0f, self->h, E,
-                             self->widen, E, 0.0f, out + v0, V);
-              }
+          /* Blocks of vocabulary rows, each through sgemm into its
+           * columns of the (m, V) logits: float32 in one block, where it
+           * lies; other dtypes widened a block at a time. */
+          const LsWeightFormat *f = self->lm_head.format;
+          int block = f->in_place ? V : LM_HEAD_BLOCK;
+          for (int v0 = 0; v0 < V; v0 += block)
+            {
+              int vb = MIN (block, V - v0);
+              const float *wb = ls_weight_format_rows (f, self->lm_head.data, v0, vb, E,
+                                                       self->widen);
+              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, m, vb, E, 1.0f, self->h, E,
+                           wb, E, 0.0f, out + v0, V);
+            }
         }
       else
         {
-          /* Only the last row: lm_head (V, E) . h, read once (F16 as F16) */
+          /* Only the last row: lm_head (V, E) . h, read once in its dtype */
           ls_layernorm (self->h, self->x + (gsize) (m - 1) * E, self->ln_f_w, self->ln_f_b, 1, E,
                         self->config.layer_norm_epsilon);
           ls_matvec_out_in (self->mv, logits, self->h, self->lm_head.data,
-                            self->lm_head.dtype, NULL, E, V);
+                            self->lm_head.format->dtype, NULL, E, V);
         }
     }
   return TRUE;

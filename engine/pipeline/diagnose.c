@@ -210,6 +210,14 @@ ls_diagnosis_free (LsDiagnosis *diagnosis)
   g_free (diagnosis);
 }
 
+LsImage *
+ls_diagnoser_load_photo (LsDiagnoser *self, const char *path, LsImageDecode decode,
+                         GError **error)
+{
+  g_return_val_if_fail (self != NULL && path != NULL, NULL);
+  return ls_image_load_for_model (path, ls_vit_get_preprocess_config (self->vit), decode, error);
+}
+
 /* The status of the photo (scope.h decides); d->probs become calibrated. */
 static void
 judge (const LsScope *scope, LsDiagnosis *d, const LsVitOutput *out, const LsImage *image,

@@ -91,7 +91,7 @@ diagnose_one (Run *run, const char *path, gboolean *header_done)
   g_autoptr(GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
 
-  g_autoptr(LsImage) image = ls_image_load (path, &error);
+  g_autoptr(LsImage) image = ls_diagnoser_load_photo (run->diagnoser, path, run->decode, &error);
   g_autoptr(LsDiagnosis) d = NULL;
   if (image != NULL)
     d = ls_diagnoser_classify (run->diagnoser, image, run->threshold, run->cancellable, &error);
@@ -209,6 +209,7 @@ ls_cli_diagnose (int argc, char **argv)
   int max_new_tokens = 0;
   gint64 seed = 0;
   gboolean greedy = FALSE;
+  gboolean exact_decode = FALSE;
   const GOptionEntry entries[] = {
     { "vision-model", 0, 0, G_OPTION_ARG_FILENAME, &vision_model,
       "ViT classifier folder (default: the shipped " LS_DEFAULT_VISION_MODEL ")", "DIR" },
@@ -234,6 +235,9 @@ ls_cli_diagnose (int argc, char **argv)
       "Seed of the sampler when the text model samples (default 0: same text on every run)", "N" },
     { "greedy", 0, 0, G_OPTION_ARG_NONE, &greedy,
       "Greedy decoding even when the text model's generation_config.json samples", NULL },
+    { "exact-decode", 0, 0, G_OPTION_ARG_NONE, &exact_decode,
+      "Decode large JPEGs at full size, as transformers' processor does (default: at a "
+      "reduced size when far larger than the model's input)", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
       "No progress on stderr", NULL },
     { NULL }
@@ -344,6 +348,7 @@ ls_cli_diagnose (int argc, char **argv)
     .max_new_tokens = max_new_tokens,
     .seed = seed,
     .greedy = greedy,
+    .decode = exact_decode ? LS_IMAGE_DECODE_EXACT : LS_IMAGE_DECODE_FAST,
     .threshold = (float) threshold,
     .heatmap_dir = heatmap_dir,
     .heatmap_names = names,

@@ -18,6 +18,7 @@ typedef struct {
   int           max_new_tokens;
   gint64        seed;
   gboolean      greedy;
+  LsImageDecode decode;         /* fast unless --exact-decode */
   float         threshold;
   const char   *heatmap_dir;
   GHashTable   *heatmap_names;  /* names written in this run */
