@@ -19,6 +19,7 @@
 #include "checkpoint.h"
 #include "model-config.h"
 #include "cpu.h"
+#include "cpu-private.h"
 #include "diagnose.h"
 #include "generate.h"
 #include "gpt2.h"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cpu.h"
+#include "cpu-private.h"
 
 int
 main (int argc, char **argv)

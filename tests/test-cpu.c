@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "cpu-private.h"
 
 #define SSE (LS_CPU_SSE3 | LS_CPU_SSSE3 | LS_CPU_SSE4_1 | LS_CPU_SSE4_2)
 #define HASWELL (SSE | LS_CPU_AVX | LS_CPU_AVX2 | LS_CPU_FMA | LS_CPU_F16C)

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu-private.h"
 #include "matvec.h"
 #include "ops.h"
 

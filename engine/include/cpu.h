@@ -46,23 +46,10 @@ typedef enum {
 /* The environment variable that marks a process as already re-executed. */
 #define LS_CPU_REEXEC_GUARD "LEAFSCOPE_BLAS_CORE_SET"
 
-/* Features of the running CPU (and OS support for the wide registers);
- * 0 on other architectures.  Probes every call: everything else in the
- * engine goes through the cached ls_cpu_get_features() / ls_cpu_get_path(). */
-LsCpuFeatures ls_cpu_detect_features   (void);
-/* ls_cpu_detect_features() once per process (cached). */
+/* The CPU's features, probed once per process (cached). */
 LsCpuFeatures ls_cpu_get_features      (void);
-/* The widest path @features can run.  Pure. */
-LsCpuPath     ls_cpu_best_path         (LsCpuFeatures features);
 /* "avx512", "avx2", "portable". */
 const char   *ls_cpu_path_name         (LsCpuPath     path);
-/* Parses a path name (case-insensitive); FALSE when unknown.  Pure. */
-gboolean      ls_cpu_path_parse        (const char   *name,
-                                        LsCpuPath    *path);
-/* The whole decision, pure: @forced (LS_CPU_PATH_ENV's value, may be NULL)
- * when it names a path @features can run, the best path otherwise. */
-LsCpuPath     ls_cpu_plan_path         (LsCpuFeatures features,
-                                        const char   *forced);
 /* The path of this process: ls_cpu_plan_path() of the cached features and
  * LS_CPU_PATH_ENV, decided once (a warning when the variable names an
  * unknown path or one the CPU cannot run). */
@@ -70,21 +57,6 @@ LsCpuPath     ls_cpu_get_path          (void);
 /* @path, or the best path this CPU runs when it cannot run @path (the
  * cached features): what the kernels of a requested path lower to. */
 LsCpuPath     ls_cpu_lower_path        (LsCpuPath     path);
-/* The OpenBLAS core that best fits @features (an OPENBLAS_CORETYPE value),
- * or NULL when nothing better than OpenBLAS' own choice is known.  Pure. */
-const char   *ls_cpu_select_blas_core  (LsCpuFeatures features);
-/* How capable the kernels of an OpenBLAS core name are: 0 for names this
- * table does not know, larger is newer.  Case-insensitive.  Pure. */
-int           ls_cpu_blas_core_rank    (const char   *core);
-/* The whole decision, pure: the OPENBLAS_CORETYPE value to set before
- * re-executing, or NULL to carry on.  NULL when @env_coretype (the
- * environment's value) is set, when @guard_set (this process is the
- * re-executed one), or when @current_core (what OpenBLAS picked) is at least
- * as capable as the best core for @features. */
-const char   *ls_cpu_plan_blas_core    (LsCpuFeatures features,
-                                        const char   *env_coretype,
-                                        gboolean      guard_set,
-                                        const char   *current_core);
 /* Call first thing in main(): may re-execute the program (same @argv, from
  * /proc/self/exe) with OPENBLAS_CORETYPE set; returns when nothing needs to
  * change or when the re-exec fails (then the process goes on as it was). */

@@ -1,5 +1,6 @@
 /* cpu.c: CPU features and the OpenBLAS core they call for. */
 #include "cpu.h"
+#include "cpu-private.h"
 
 #include <cblas.h>
 #if defined(__x86_64__) || defined(__i386__)
