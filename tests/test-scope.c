@@ -1,6 +1,7 @@
-/* test-scope.c: the scope check, calibration and photo statuses (engine/include/scope.h,
- * engine/include/calibrate.h), against numpy's answers (tests/fixtures/scope, written
- * by tools/scope/make_test_fixture.py) and on the shipped leaf-vit. */
+/* test-scope.c: the scope check (engine/include/scope.h) fitted, saved and loaded against
+ * numpy's answers (tests/fixtures/scope, written by tools/scope/make_test_fixture.py), on
+ * hostile files, off, stale, found in the user data folder, and calibration
+ * (engine/include/calibrate.h).  The photo statuses and their texts: test-scope-status.c. */
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -99,12 +100,6 @@ reference_fit (Reference *r)
   return scope;
 }
 
-static void
-assert_close (double got, double want, double rel)
-{
-  g_assert_cmpfloat (fabs (got - want), <=, rel * MAX (1.0, fabs (want)));
-}
-
 /* Distances, temperature, threshold, ECE: as numpy computed them. */
 static void
 check_against_reference (Reference *r, const LsScope *scope)
@@ -127,11 +122,11 @@ check_against_reference (Reference *r, const LsScope *scope)
             }
       float second = 0;
       float nearest = ls_scope_distance (scope, r->queries + (gsize) q * r->d, &second);
-      assert_close (nearest, want[0], 1e-4);
-      assert_close (second, want[1], 1e-4);
+      ls_test_assert_close (nearest, want[0], 1e-4);
+      ls_test_assert_close (second, want[1], 1e-4);
     }
-  assert_close (ls_scope_get_temperature (scope), json_object_get_double_member (r->o, "temperature"), 1e-3);
-  assert_close (ls_scope_get_threshold (scope), json_object_get_double_member (r->o, "threshold"), 1e-4);
+  ls_test_assert_close (ls_scope_get_temperature (scope), json_object_get_double_member (r->o, "temperature"), 1e-3);
+  ls_test_assert_close (ls_scope_get_threshold (scope), json_object_get_double_member (r->o, "threshold"), 1e-4);
 
   g_autofree float *raw = g_new (float, (gsize) r->n_val * r->c);
   g_autofree float *cal = g_new (float, (gsize) r->n_val * r->c);
@@ -145,9 +140,9 @@ check_against_reference (Reference *r, const LsScope *scope)
         raw[(gsize) i * r->c + k] = (float) (exp (z[k] - m) / sum);
       ls_scope_calibrate (scope, z, cal + (gsize) i * r->c);
     }
-  assert_close (ls_scope_ece (raw, r->val_labels, r->n_val, r->c, 10),
+  ls_test_assert_close (ls_scope_ece (raw, r->val_labels, r->n_val, r->c, 10),
                 json_object_get_double_member (r->o, "ece_raw"), 1e-5);
-  assert_close (ls_scope_ece (cal, r->val_labels, r->n_val, r->c, 10),
+  ls_test_assert_close (ls_scope_ece (cal, r->val_labels, r->n_val, r->c, 10),
                 json_object_get_double_member (r->o, "ece_calibrated"), 1e-3);
 }
 
@@ -200,7 +195,7 @@ test_save_load (void)
       {
         float v;
         memcpy (&v, (const char *) means->data + sizeof (float) * (c * r.d + k), sizeof v);
-        assert_close (v, json_array_get_double_element (json_array_get_array_element (want, c), k), 1e-5);
+        ls_test_assert_close (v, json_array_get_double_element (json_array_get_array_element (want, c), k), 1e-5);
       }
 
   /* Another model's shape is refused. */
@@ -296,7 +291,7 @@ test_judge (void)
   for (int k = 0; k < 3; k++)
     sum += e[k] = exp (sure[k] / t);
   for (int k = 0; k < 3; k++)
-    assert_close (probs[k], e[k] / sum, 1e-6);
+    ls_test_assert_close (probs[k], e[k] / sum, 1e-6);
 
   v = judge_point (scope, near1, r.d, torn, &ok, 500, 400, FALSE, probs);
   g_assert_cmpint (v.status, ==, LS_DIAGNOSIS_UNCERTAIN);
@@ -335,247 +330,7 @@ test_judge (void)
   g_assert_cmpint (w.status, ==, LS_DIAGNOSIS_UNCERTAIN);
   reference_clear (&r);
 }
-
-static void
-test_names (void)
-{
-  g_assert_cmpstr (ls_diagnosis_status_name (LS_DIAGNOSIS_DIAGNOSED), ==, "diagnosed");
-  g_assert_cmpstr (ls_diagnosis_status_name (LS_DIAGNOSIS_UNCERTAIN), ==, "uncertain");
-  g_assert_cmpstr (ls_diagnosis_status_name (LS_DIAGNOSIS_NOT_A_LEAF), ==, "not_a_leaf");
-  g_assert_cmpstr (ls_diagnosis_status_name (LS_DIAGNOSIS_UNUSABLE), ==, "unusable");
-  g_assert_cmpstr (ls_status_reason_name (LS_STATUS_REASON_INCOMPLETE), ==, "incomplete");
-  g_assert_cmpstr (ls_status_reason_name (LS_STATUS_REASON_OUT_OF_SCOPE), ==, "out_of_scope");
-  for (int r = LS_STATUS_REASON_NONE; r <= LS_STATUS_REASON_OVEREXPOSED; r++)
-    {
-      const char *en = ls_status_reason_text (r, "en"), *pt = ls_status_reason_text (r, "pt_BR");
-      g_assert_true (strlen (en) > 10 && strlen (pt) > 10);
-      g_assert_cmpstr (en, !=, pt);
-    }
-  g_assert_null (ls_status_guidance_text (LS_DIAGNOSIS_DIAGNOSED, "en"));
-  g_assert_null (ls_status_guidance_text (LS_DIAGNOSIS_UNCERTAIN, "en"));
-  g_assert_nonnull (strstr (ls_status_guidance_text (LS_DIAGNOSIS_NOT_A_LEAF, "en"), "daylight"));
-  g_assert_nonnull (strstr (ls_status_guidance_text (LS_DIAGNOSIS_UNUSABLE, "pt_BR"), "luz do dia"));
-}
-
-/* ---------------------------------------------------------------- shipped leaf-vit */
-
-static char *
-leaf_vit_dir (void)
-{
-  const char *data = g_getenv ("LEAFSCOPE_DATA_DIR");
-  g_assert_nonnull (data);
-  return g_build_filename (data, "models", "leaf-vit", NULL);
-}
-
-static LsImage *
-make_image (int width, int height, guint8 r, guint8 g, guint8 b)
-{
-  g_autofree guint8 *rgb = g_new (guint8, (gsize) width * height * 3);
-  for (gsize i = 0; i < (gsize) width * height; i++)
-    {
-      rgb[3 * i] = r;
-      rgb[3 * i + 1] = g;
-      rgb[3 * i + 2] = b;
-    }
-  return ls_image_new_from_data (rgb, width, height, width * 3, FALSE, NULL);
-}
-
-typedef struct {
-  GString *text;
-  int      calls;
-} Collect;
-
-static gboolean
-collect (int token_id, const char *piece, gpointer user_data)
-{
-  Collect *c = user_data;
-  g_string_append (c->text, piece);
-  c->calls++;
-  return TRUE;
-}
-
-/* The description of a photo that is not judged: the fixed guidance, and
- * no disease named. */
-static void
-assert_guidance_only (LsDiagnoser *diagnoser, const LsDiagnosis *d)
-{
-  static const char *const diseases[] = { "rust", "spot", "healthy", "ferrugem", "mancha", "saudável" };
-  for (int l = 0; l < 2; l++)
-    {
-      const char *language = l == 0 ? "en" : "pt_BR";
-      g_autoptr(GError) error = NULL;
-      Collect c = { g_string_new (NULL), 0 };
-      LsGenerateStats stats = { .generated_tokens = 99 };
-      g_assert_true (ls_diagnoser_describe (diagnoser, d, language, NULL, collect, &c, &stats,
-                                            NULL, &error));
-      g_assert_no_error (error);
-      g_assert_cmpint (c.calls, ==, 1);
-      g_assert_cmpint (stats.generated_tokens, ==, 0);
-      g_assert_true (g_str_has_prefix (c.text->str, ls_status_reason_text (d->status_reason, language)));
-      g_assert_nonnull (strstr (c.text->str, ls_status_guidance_text (d->status, language)));
-      g_autofree char *lower = g_utf8_strdown (c.text->str, -1);
-      for (gsize i = 0; i < G_N_ELEMENTS (diseases); i++)
-        g_assert_null (strstr (lower, diseases[i]));
-      g_string_free (c.text, TRUE);
-    }
-}
-
-static void
-test_shipped_statuses (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = leaf_vit_dir ();
-  g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (dir, NULL, &error);
-  g_assert_no_error (error);
-  const char *why = "unset";
-  const LsScope *scope = ls_diagnoser_get_scope (diagnoser, &why);
-  g_assert_nonnull (scope);
-  g_assert_null (why);
-
-  /* An 8 x 8 photo: unusable, too small. */
-  g_autoptr(LsImage) tiny = make_image (8, 8, 80, 140, 60);
-  g_autoptr(LsDiagnosis) d = ls_diagnoser_classify (diagnoser, tiny, 0.6f, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (d->status, ==, LS_DIAGNOSIS_UNUSABLE);
-  g_assert_cmpint (d->status_reason, ==, LS_STATUS_REASON_TOO_SMALL);
-  g_assert_true (d->uncertain && d->findings.uncertain);
-  assert_guidance_only (diagnoser, d);
-
-  /* A flat grey picture: not a leaf. */
-  g_autoptr(LsImage) grey = make_image (300, 300, 128, 128, 128);
-  g_autoptr(LsDiagnosis) g = ls_diagnoser_classify (diagnoser, grey, 0.6f, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g->status, ==, LS_DIAGNOSIS_NOT_A_LEAF);
-  g_assert_cmpint (g->status_reason, ==, LS_STATUS_REASON_OUT_OF_SCOPE);
-  g_assert_true (g->scope_checked);
-  g_assert_cmpfloat (g->scope_score, >, 1.0f);
-  g_assert_true (g->uncertain);
-  assert_guidance_only (diagnoser, g);
-
-  /* The probabilities: raw is the softmax of the logits, probs the
-   * softmax of logits / T. */
-  double t = ls_scope_get_temperature (scope), sr = 0, sc = 0;
-  for (int i = 0; i < g->n_labels; i++)
-    {
-      sr += exp (g->logits[i]);
-      sc += exp (g->logits[i] / t);
-    }
-  for (int i = 0; i < g->n_labels; i++)
-    {
-      assert_close (g->raw_probs[i], exp (g->logits[i]) / sr, 1e-5);
-      assert_close (g->probs[i], exp (g->logits[i] / t) / sc, 1e-5);
-    }
-}
-
-/* A 256 x 256 JPEG of a gradient, and the same cut in half. */
-static GBytes *
-make_jpeg (gsize *full_size)
-{
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 256, 256);
-  guint8 *p = gdk_pixbuf_get_pixels (pixbuf);
-  int stride = gdk_pixbuf_get_rowstride (pixbuf);
-  for (int y = 0; y < 256; y++)
-    for (int x = 0; x < 256; x++)
-      {
-        p[y * stride + 3 * x] = x;
-        p[y * stride + 3 * x + 1] = y;
-        p[y * stride + 3 * x + 2] = (x * y) & 0xff;
-      }
-  gchar *buffer = NULL;
-  gsize size = 0;
-  g_autoptr(GError) error = NULL;
-  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &buffer, &size, "jpeg", &error, "quality", "90", NULL));
-  g_assert_no_error (error);
-  *full_size = size;
-  return g_bytes_new_take (buffer, size);
-}
-
-static void
-test_truncated_jpeg (void)
-{
-  g_autoptr(GError) error = NULL;
-  gsize size = 0;
-  g_autoptr(GBytes) full = make_jpeg (&size);
-  g_autoptr(LsImage) whole = ls_image_new_from_bytes (full, &error);
-  g_assert_no_error (error);
-  g_assert_false (whole->incomplete);
-
-  g_autoptr(GBytes) half = g_bytes_new_from_bytes (full, 0, size / 2);
-  g_autoptr(LsImage) cut = ls_image_new_from_bytes (half, &error);
-  g_assert_no_error (error); /* it decodes, grey at the bottom ... */
-  g_assert_true (cut->incomplete); /* ... and says so */
-  g_autoptr(LsImage) copy = ls_image_copy (cut);
-  g_assert_true (copy->incomplete);
-
-  g_autofree char *dir = leaf_vit_dir ();
-  g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (dir, NULL, &error);
-  g_assert_no_error (error);
-  g_autoptr(LsDiagnosis) d = ls_diagnoser_classify (diagnoser, cut, 0.6f, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (d->status, ==, LS_DIAGNOSIS_UNUSABLE);
-  g_assert_cmpint (d->status_reason, ==, LS_STATUS_REASON_INCOMPLETE);
-  assert_guidance_only (diagnoser, d);
-
-  /* Every cut point: an error or an incomplete image, never a whole one. */
-  for (gsize n = 1; n < size - 1; n += 97)
-    {
-      g_autoptr(GBytes) part = g_bytes_new_from_bytes (full, 0, n);
-      g_autoptr(GError) e = NULL;
-      g_autoptr(LsImage) im = ls_image_new_from_bytes (part, &e);
-      g_assert_true (im == NULL || im->incomplete);
-    }
-}
-
-static void
-test_real_leaf (void)
-{
-  g_autofree char *beans = ls_test_shared_dir ("datasets", "beans", "validation", NULL);
-  if (beans == NULL)
-    return;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = leaf_vit_dir ();
-  g_autoptr(LsDiagnoser) diagnoser = ls_diagnoser_new (dir, NULL, &error);
-  g_assert_no_error (error);
-  /* measured: diagnosed healthy, and bean rust (tools/scope/measure.py) */
-  const char *photos[][2] = { { "healthy", "healthy_val.0.jpg" }, { "bean_rust", "bean_rust_val.0.jpg" } };
-  for (gsize i = 0; i < G_N_ELEMENTS (photos); i++)
-    {
-      g_autofree char *path = g_build_filename (beans, photos[i][0], photos[i][1], NULL);
-      g_autoptr(LsImage) image = ls_image_load (path, &error);
-      g_assert_no_error (error);
-      g_assert_false (image->incomplete);
-      g_autoptr(LsDiagnosis) d = ls_diagnoser_classify (diagnoser, image, 0.6f, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (d->status, ==, LS_DIAGNOSIS_DIAGNOSED);
-      g_assert_cmpstr (d->labels[d->top_index], ==, photos[i][0]);
-      g_assert_false (d->uncertain);
-      g_assert_true (d->scope_checked);
-      g_assert_cmpfloat (d->scope_score, <, 1.0f);
-      g_assert_cmpfloat (d->top_score, >=, LS_SCOPE_MIN_CONFIDENCE);
-      g_autofree char *notice = ls_diagnosis_status_text (d, "en");
-      g_assert_null (notice);
-
-      /* The same leaf far too dark: unusable. */
-      for (gsize k = 0; k < (gsize) image->width * image->height * 3; k++)
-        image->rgb[k] /= 24;
-      g_autoptr(LsDiagnosis) dark = ls_diagnoser_classify (diagnoser, image, 0.6f, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (dark->status, ==, LS_DIAGNOSIS_UNUSABLE);
-      g_assert_cmpint (dark->status_reason, ==, LS_STATUS_REASON_TOO_DARK);
-
-      /* Cut in half on disk: unusable. */
-      g_autofree char *bytes = NULL;
-      gsize len = 0;
-      g_assert_true (g_file_get_contents (path, &bytes, &len, NULL));
-      g_autoptr(GBytes) half = g_bytes_new (bytes, len / 2);
-      g_autoptr(LsImage) cut = ls_image_new_from_bytes (half, &error);
-      g_assert_no_error (error);
-      g_autoptr(LsDiagnosis) c = ls_diagnoser_classify (diagnoser, cut, 0.6f, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (c->status, ==, LS_DIAGNOSIS_UNUSABLE);
-      g_assert_cmpint (c->status_reason, ==, LS_STATUS_REASON_INCOMPLETE);
-    }
-}
+/* ---------------------------------------------------------------- where the scope comes from */
 
 /* A model folder of links to @from's config and weights (and scope files
  * when @with_scope). */
@@ -635,8 +390,8 @@ test_scope_off_and_stale (void)
   LsGenerateOptions options;
   ls_diagnoser_init_generate_options (writer, &options);
   options.max_new_tokens = 4;
-  Collect c = { g_string_new (NULL), 0 };
-  g_assert_true (ls_diagnoser_describe (writer, d, "en", &options, collect, &c, NULL, NULL, &error));
+  LsTestCollect c = { g_string_new (NULL), 0 };
+  g_assert_true (ls_diagnoser_describe (writer, d, "en", &options, ls_test_collect, &c, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (c.text->str, en));
   g_assert_cmpuint (c.text->len, >, strlen (en));
@@ -644,7 +399,7 @@ test_scope_off_and_stale (void)
   ls_test_remove_tree (gpt2);
 
   /* A scope fitted on other weights is not used. */
-  g_autofree char *leaf = leaf_vit_dir ();
+  g_autofree char *leaf = ls_test_leaf_vit_dir ();
   g_autofree char *stale_dir = link_model (leaf, FALSE);
   g_autofree char *json_src = g_build_filename (leaf, LS_SCOPE_FILE_JSON, NULL);
   g_autofree char *text = NULL;
@@ -670,7 +425,7 @@ static void
 test_user_data_dir (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *leaf = leaf_vit_dir ();
+  g_autofree char *leaf = ls_test_leaf_vit_dir ();
   g_autofree char *model = link_model (leaf, FALSE);
   g_autofree char *digest = ls_scope_weights_digest (model, &error);
   g_assert_no_error (error);
@@ -789,7 +544,6 @@ test_calibrate (void)
   ls_test_remove_tree (photos);
   ls_test_remove_tree (model);
 }
-
 int
 main (int argc, char **argv)
 {
@@ -802,10 +556,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Scope/save-load", test_save_load);
   g_test_add_func ("/Engine/Scope/feature", test_feature);
   g_test_add_func ("/Engine/Scope/judge", test_judge);
-  g_test_add_func ("/Engine/Scope/names", test_names);
-  g_test_add_func ("/Engine/Scope/shipped-statuses", test_shipped_statuses);
-  g_test_add_func ("/Engine/Scope/truncated-jpeg", test_truncated_jpeg);
-  g_test_add_func ("/Engine/Scope/real-leaf", test_real_leaf);
   g_test_add_func ("/Engine/Scope/off-and-stale", test_scope_off_and_stale);
   g_test_add_func ("/Engine/Scope/user-data-dir", test_user_data_dir);
   g_test_add_func ("/Engine/Scope/calibrate", test_calibrate);

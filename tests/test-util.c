@@ -2,6 +2,7 @@
 #include "test-util.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,4 +116,27 @@ ls_test_run_cli (LsTestRun *r, ...)
                 &r->out, &r->err, &wait_status, &error);
   g_assert_no_error (error);
   r->status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+}
+
+char *
+ls_test_leaf_vit_dir (void)
+{
+  const char *data = g_getenv ("LEAFSCOPE_DATA_DIR");
+  g_assert_nonnull (data);
+  return g_build_filename (data, "models", "leaf-vit", NULL);
+}
+
+void
+ls_test_assert_close (double got, double want, double rel)
+{
+  g_assert_cmpfloat (fabs (got - want), <=, rel * MAX (1.0, fabs (want)));
+}
+
+gboolean
+ls_test_collect (int token_id, const char *piece, gpointer user_data)
+{
+  LsTestCollect *c = user_data;
+  g_string_append (c->text, piece);
+  c->calls++;
+  return TRUE;
 }

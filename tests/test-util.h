@@ -22,6 +22,22 @@ char *ls_test_shared_dir (const char *first, ...) G_GNUC_NULL_TERMINATED;
 char *ls_test_gpt2_tiny_with (const char *extra_name,
                               const char *extra_contents);
 
+/* $LEAFSCOPE_DATA_DIR/models/leaf-vit, the shipped model (meson sets the
+ * variable). */
+char *ls_test_leaf_vit_dir (void);
+
+/* Asserts |@got - @want| <= @rel * max (1, |@want|). */
+void ls_test_assert_close (double got, double want, double rel);
+
+/* The text a token callback received and how many calls brought it. */
+typedef struct {
+  GString *text;
+  int      calls;
+} LsTestCollect;
+
+/* A token callback (LsTokenCallback) appending @piece to an LsTestCollect. */
+gboolean ls_test_collect (int token_id, const char *piece, gpointer user_data);
+
 /* Removes @path and, for a directory, everything below it; symbolic
  * links are removed, never followed. */
 void ls_test_remove_tree (const char *path);
