@@ -5,14 +5,18 @@
 #pragma once
 
 #include <adwaita.h>
+#include "leafscope-worker.h"
 
 G_BEGIN_DECLS
 
 #define LEAFSCOPE_TYPE_PREFERENCES (leafscope_preferences_get_type ())
 G_DECLARE_FINAL_TYPE (LeafscopePreferences, leafscope_preferences, LEAFSCOPE, PREFERENCES, AdwPreferencesWindow)
 
+/* @worker (may be NULL) gives the text model's generation defaults, shown
+ * for the settings the user did not change. */
 LeafscopePreferences *leafscope_preferences_new        (GtkWindow            *parent,
-                                                        GSettings            *settings);
+                                                        GSettings            *settings,
+                                                        LeafscopeWorker      *worker);
 /* Checks @folder as the vision (@vision TRUE) or text model and stores it
  * when it loads; the outcome is shown in the window. */
 void                  leafscope_preferences_try_model  (LeafscopePreferences *self,

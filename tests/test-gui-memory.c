@@ -93,13 +93,14 @@ diagnose_once (LeafscopeWorker *worker, GObject *owner, const LsImage *image, in
 {
   LeafscopeDiagnoseParams params = { 0 };
 
-  params.threshold = 0.6f;
+  params.threshold = LS_SCOPE_DEFAULT_THRESHOLD;
   params.describe = TRUE;
   params.language = "en";
-  ls_generate_options_init (&params.generate);
-  params.generate.max_new_tokens = 8;
-  params.generate.do_sample = TRUE;
-  params.generate.seed = i;
+  /* Sampled (gpt2-tiny's own settings are greedy), a new seed each time. */
+  leafscope_generate_overrides_init (&params.overrides);
+  params.overrides.max_new_tokens = 8;
+  params.overrides.temperature = 1.0f;
+  params.seed = i;
   memset (&run, 0, sizeof run);
   leafscope_worker_diagnose (worker, ls_image_copy (image), &params, &callbacks, owner);
   g_assert_true (test_wait_for (finished, NULL, 60));
