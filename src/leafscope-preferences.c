@@ -1,5 +1,5 @@
 /* leafscope-preferences.c: see the header. */
-#include "leafscope-preferences.h"
+#include "leafscope-preferences-private.h"
 #include "leafscope-report.h"
 #include "leafscope-application.h"
 #include "leafscope-settings.h"

@@ -22,9 +22,5 @@ LeafscopePreferences *leafscope_preferences_new        (GtkWindow            *pa
 void                  leafscope_preferences_try_model  (LeafscopePreferences *self,
                                                         gboolean              vision,
                                                         const char           *folder);
-const char           *leafscope_preferences_get_message (LeafscopePreferences *self);
-/* The uncertainty threshold as the window shows it, in percent. */
-double                leafscope_preferences_get_threshold_percent (LeafscopePreferences *self);
-gboolean              leafscope_preferences_get_checking (LeafscopePreferences *self);
 
 G_END_DECLS

@@ -1,5 +1,5 @@
 /* leafscope-window.c: see the header. */
-#include "leafscope-window.h"
+#include "leafscope-window-private.h"
 
 #include <glib/gi18n-lib.h>
 

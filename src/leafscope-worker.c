@@ -1,5 +1,5 @@
 /* leafscope-worker.c: see the header. */
-#include "leafscope-worker.h"
+#include "leafscope-worker-private.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>

@@ -137,11 +137,6 @@ LeafscopeScopeState leafscope_worker_get_scope_state (LeafscopeWorker *self);
 /* Cancels the current job of @lane; its results are dropped. */
 void             leafscope_worker_cancel       (LeafscopeWorker *self,
                                                 LeafscopeLane    lane);
-/* The generation of the latest job of any lane; 0 before any. */
-guint            leafscope_worker_get_generation (LeafscopeWorker *self);
-/* How many times the vision model ran on a photo to be diagnosed (not
- * counting evaluations): one per photo, none for Regenerate. */
-guint            leafscope_worker_get_n_vision_passes (LeafscopeWorker *self);
 
 /* The language the description is asked for, as the interface shows it:
  * "pt_BR" when @names (as g_get_language_names) reach a Portuguese entry

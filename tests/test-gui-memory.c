@@ -4,7 +4,8 @@
 #include "test-gui-common.h"
 #include "leafscope-worker.h"
 #include "leafscope-application.h"
-#include "leafscope-window.h"
+#include "leafscope-window-private.h"
+#include "leafscope-diagnose-view-private.h"
 
 #include <stdio.h>
 #include <malloc.h>
