@@ -69,7 +69,8 @@ static void
 action_preferences (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   LeafscopeApplication *self = user_data;
-  LeafscopePreferences *prefs = leafscope_preferences_new (GTK_WINDOW (get_window (self)), self->settings);
+  LeafscopePreferences *prefs = leafscope_preferences_new (GTK_WINDOW (get_window (self)), self->settings,
+                                                           self->worker);
   gtk_window_present (GTK_WINDOW (prefs));
 }
 

@@ -215,8 +215,3 @@ leafscope_confusion_view_init (LeafscopeConfusionView *self)
   gtk_widget_set_parent (GTK_WIDGET (self->grid), GTK_WIDGET (self));
 }
 
-GtkWidget *
-leafscope_confusion_view_new (void)
-{
-  return g_object_new (LEAFSCOPE_TYPE_CONFUSION_VIEW, NULL);
-}

@@ -11,7 +11,6 @@ G_BEGIN_DECLS
 #define LEAFSCOPE_TYPE_CONFUSION_VIEW (leafscope_confusion_view_get_type ())
 G_DECLARE_FINAL_TYPE (LeafscopeConfusionView, leafscope_confusion_view, LEAFSCOPE, CONFUSION_VIEW, GtkWidget)
 
-GtkWidget *leafscope_confusion_view_new            (void);
 void       leafscope_confusion_view_set_evaluation (LeafscopeConfusionView *self,
                                                     LeafscopeEvaluation    *evaluation);
 /* Refreshes the counts (the evaluation progressed). */

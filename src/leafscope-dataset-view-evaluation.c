@@ -172,7 +172,7 @@ leafscope_dataset_view_evaluate (LeafscopeDatasetView *self)
   update_progress (self);
   gtk_revealer_set_reveal_child (self->eval_revealer, TRUE);
   leafscope_worker_evaluate (self->worker, (const char * const *) paths->pdata,
-                             self->settings ? (float) g_settings_get_double (self->settings, "uncertainty-threshold") : 0.6f,
+                             leafscope_settings_get_threshold (self->settings),
                              &eval_callbacks, self);
   leafscope_dataset_view_notify_can_evaluate (self);
 }

@@ -88,4 +88,22 @@ void        leafscope_dataset_view_update_scope          (LeafscopeDatasetView *
 void        leafscope_dataset_view_on_calibrate_clicked  (LeafscopeDatasetView *self);
 void        leafscope_dataset_view_on_calibrate_cancel_clicked (LeafscopeDatasetView *self);
 
+/* State the public API does not give: for tests (tests/test-gui-*.c). */
+/* Scrolls the grid so that the shown item at @position is visible. */
+void                   leafscope_dataset_view_scroll_to    (LeafscopeDatasetView *self,
+                                                            guint                 position);
+
+LeafscopeDatasetModel *leafscope_dataset_view_get_model      (LeafscopeDatasetView *self);
+GListModel            *leafscope_dataset_view_get_shown      (LeafscopeDatasetView *self);
+LeafscopeEvaluation   *leafscope_dataset_view_get_evaluation (LeafscopeDatasetView *self);
+gboolean               leafscope_dataset_view_get_evaluating (LeafscopeDatasetView *self);
+gboolean               leafscope_dataset_view_get_loading    (LeafscopeDatasetView *self);
+GtkWidget             *leafscope_dataset_view_get_confusion_view (LeafscopeDatasetView *self);
+guint                  leafscope_dataset_view_get_pending_thumbnails (LeafscopeDatasetView *self);
+
+/* The split shown, and the one the evaluation is of (NULL: none). */
+const char            *leafscope_dataset_view_get_split            (LeafscopeDatasetView *self);
+const char            *leafscope_dataset_view_get_evaluation_split (LeafscopeDatasetView *self);
+GtkWidget             *leafscope_dataset_view_get_grid             (LeafscopeDatasetView *self);
+
 G_END_DECLS

@@ -20,7 +20,6 @@ struct _LeafscopeDescriptionPane
   GtkLabel    *symptoms_label;
   GtkLabel    *cause_label;
   GtkLabel    *todo_label;
-  gboolean     generating;
 };
 
 G_DEFINE_FINAL_TYPE (LeafscopeDescriptionPane, leafscope_description_pane, GTK_TYPE_WIDGET)
@@ -80,7 +79,6 @@ leafscope_description_pane_clear (LeafscopeDescriptionPane *self)
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
   gtk_widget_set_size_request (GTK_WIDGET (self->text_view), -1, -1);
   set_status (self, NULL);
-  self->generating = FALSE;
   gtk_spinner_stop (self->spinner);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
 }
@@ -96,7 +94,6 @@ leafscope_description_pane_start (LeafscopeDescriptionPane *self)
     gtk_widget_set_size_request (GTK_WIDGET (self->text_view), -1, height);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", -1);
   set_status (self, _("Writing…"));
-  self->generating = TRUE;
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), TRUE);
   gtk_spinner_start (self->spinner);
 }
@@ -120,16 +117,9 @@ leafscope_description_pane_append (LeafscopeDescriptionPane *self, const char *p
 void
 leafscope_description_pane_finish (LeafscopeDescriptionPane *self, const char *message)
 {
-  self->generating = FALSE;
   gtk_spinner_stop (self->spinner);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
   set_status (self, message);
-}
-
-gboolean
-leafscope_description_pane_get_generating (LeafscopeDescriptionPane *self)
-{
-  return self->generating;
 }
 
 char *

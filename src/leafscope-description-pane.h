@@ -20,7 +20,6 @@ void     leafscope_description_pane_append   (LeafscopeDescriptionPane *self,
  * it stopped. */
 void     leafscope_description_pane_finish   (LeafscopeDescriptionPane *self,
                                               const char               *message);
-gboolean leafscope_description_pane_get_generating (LeafscopeDescriptionPane *self);
 char    *leafscope_description_pane_dup_text (LeafscopeDescriptionPane *self);
 /* The fact card for @label; hidden when NULL, uncertain or unknown. */
 void     leafscope_description_pane_set_class (LeafscopeDescriptionPane *self,

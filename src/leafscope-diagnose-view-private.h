@@ -88,4 +88,25 @@ void         leafscope_diagnose_view_update_actions  (LeafscopeDiagnoseView *sel
 /* Drop and paste (-dnd.c). */
 void         leafscope_diagnose_view_init_dnd        (LeafscopeDiagnoseView *self);
 
+/* State the public API does not give: for tests (tests/test-gui-*.c). */
+gboolean           leafscope_diagnose_view_get_generating  (LeafscopeDiagnoseView *self);
+const LsDiagnosis *leafscope_diagnose_view_get_diagnosis   (LeafscopeDiagnoseView *self);
+/* The evidence map shown (the latest stage that shows what decides), NULL
+ * before the first stage arrives; done: no further stage will come. */
+const LsEvidenceMap *leafscope_diagnose_view_get_evidence  (LeafscopeDiagnoseView *self);
+gboolean           leafscope_diagnose_view_get_evidence_done (LeafscopeDiagnoseView *self);
+LeafscopeResult   *leafscope_diagnose_view_get_result      (LeafscopeDiagnoseView *self);
+const char        *leafscope_diagnose_view_get_verdict     (LeafscopeDiagnoseView *self);
+/* The bar of class @label: its fraction, or -1 when there is none. */
+double             leafscope_diagnose_view_get_bar_fraction (LeafscopeDiagnoseView *self,
+                                                             const char            *label);
+char              *leafscope_diagnose_view_dup_description (LeafscopeDiagnoseView *self);
+guint              leafscope_diagnose_view_get_n_photos    (LeafscopeDiagnoseView *self);
+/* The name of the photo shown, NULL before any. */
+const char        *leafscope_diagnose_view_get_photo_name  (LeafscopeDiagnoseView *self);
+GtkWidget         *leafscope_diagnose_view_get_photo_view  (LeafscopeDiagnoseView *self);
+GtkWidget         *leafscope_diagnose_view_get_prediction_list (LeafscopeDiagnoseView *self);
+/* TRUE when laid out in one column (narrow window). */
+gboolean           leafscope_diagnose_view_get_narrow      (LeafscopeDiagnoseView *self);
+
 G_END_DECLS

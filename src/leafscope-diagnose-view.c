@@ -175,26 +175,16 @@ static const LeafscopeJobCallbacks diagnose_callbacks = {
   .cancelled = on_cancelled,
 };
 
+/* The engine's defaults apply; only what the user changed in Preferences
+ * goes with the job (leafscope-settings.h). */
 static void
 fill_params (LeafscopeDiagnoseView *self, LeafscopeDiagnoseParams *params, guint64 seed)
 {
   params->describe = TRUE;
   params->language = leafscope_description_language ();
-  ls_generate_options_init (&params->generate);
-  params->generate.do_sample = TRUE;
-  params->generate.seed = seed;
-  if (self->settings)
-    {
-      params->threshold = (float) g_settings_get_double (self->settings, "uncertainty-threshold");
-      params->generate.max_new_tokens = g_settings_get_int (self->settings, "max-new-tokens");
-      params->generate.temperature = (float) g_settings_get_double (self->settings, "temperature");
-      params->generate.top_k = g_settings_get_int (self->settings, "top-k");
-      params->generate.top_p = (float) g_settings_get_double (self->settings, "top-p");
-    }
-  else
-    params->threshold = 0.6f;
-  if (params->generate.temperature <= 0.0f)
-    params->generate.do_sample = FALSE;
+  params->seed = seed;
+  params->threshold = leafscope_settings_get_threshold (self->settings);
+  leafscope_generate_overrides_from_settings (&params->overrides, self->settings);
 }
 
 static void

@@ -169,12 +169,6 @@ leafscope_photo_strip_set_failed (LeafscopePhotoStrip *self, guint index, const 
   gtk_widget_set_tooltip_text (button, message);
 }
 
-gboolean
-leafscope_photo_strip_get_failed (LeafscopePhotoStrip *self, guint index)
-{
-  return index < self->buttons->len && gtk_widget_has_css_class (g_ptr_array_index (self->buttons, index), "failed");
-}
-
 static void
 leafscope_photo_strip_dispose (GObject *object)
 {

@@ -30,7 +30,5 @@ guint    leafscope_photo_strip_get_current (LeafscopePhotoStrip *self);
 void     leafscope_photo_strip_set_failed  (LeafscopePhotoStrip *self,
                                             guint                index,
                                             const char          *message);
-gboolean leafscope_photo_strip_get_failed  (LeafscopePhotoStrip *self,
-                                            guint                index);
 
 G_END_DECLS

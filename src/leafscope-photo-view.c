@@ -1,7 +1,7 @@
 /* leafscope-photo-view.c: see the header. */
 #include "config.h"
 
-#include "leafscope-photo-view.h"
+#include "leafscope-photo-view-private.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -144,12 +144,6 @@ leafscope_photo_view_init (LeafscopePhotoView *self)
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("The photo, with the attention heatmap over it"), -1);
-}
-
-GtkWidget *
-leafscope_photo_view_new (void)
-{
-  return g_object_new (LEAFSCOPE_TYPE_PHOTO_VIEW, NULL);
 }
 
 void

@@ -10,14 +10,11 @@ G_BEGIN_DECLS
 #define LEAFSCOPE_TYPE_PHOTO_VIEW (leafscope_photo_view_get_type ())
 G_DECLARE_FINAL_TYPE (LeafscopePhotoView, leafscope_photo_view, LEAFSCOPE, PHOTO_VIEW, GtkWidget)
 
-GtkWidget  *leafscope_photo_view_new                 (void);
 void        leafscope_photo_view_set_photo           (LeafscopePhotoView *self,
                                                       GdkTexture         *photo);
-GdkTexture *leafscope_photo_view_get_photo           (LeafscopePhotoView *self);
 /* @heatmap: straight-alpha RGBA texture of any size, or NULL. */
 void        leafscope_photo_view_set_heatmap         (LeafscopePhotoView *self,
                                                       GdkTexture         *heatmap);
-GdkTexture *leafscope_photo_view_get_heatmap         (LeafscopePhotoView *self);
 void        leafscope_photo_view_set_heatmap_visible (LeafscopePhotoView *self,
                                                       gboolean            visible);
 void        leafscope_photo_view_set_heatmap_opacity (LeafscopePhotoView *self,

@@ -1,7 +1,7 @@
 /* leafscope-prediction-list.c: see the header. */
 #include "config.h"
 
-#include "leafscope-prediction-list.h"
+#include "leafscope-prediction-list-private.h"
 #include "leafscope-facts.h"
 
 #include <glib/gi18n-lib.h>

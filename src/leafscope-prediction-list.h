@@ -26,7 +26,6 @@ void        leafscope_prediction_list_show_status    (LeafscopePredictionList *s
  * NULL or "" hides it.  Cleared with the verdict. */
 void        leafscope_prediction_list_set_note       (LeafscopePredictionList *self,
                                                       const char              *note);
-const char *leafscope_prediction_list_get_note       (LeafscopePredictionList *self);
 /* "none", "loading", "result" or "status". */
 const char *leafscope_prediction_list_get_state      (LeafscopePredictionList *self);
 /* The verdict's title, or the status page's. */

@@ -1,12 +1,15 @@
 /* leafscope-preferences.c: see the header. */
 #include "config.h"
 
-#include "leafscope-preferences.h"
+#include "leafscope-preferences-private.h"
 #include "leafscope-report.h"
 #include "leafscope-application.h"
+#include "leafscope-settings.h"
 #include "diagnose.h"
 
 #include <glib/gi18n-lib.h>
+#include <math.h>
+#include <string.h>
 
 struct _LeafscopePreferences
 {
@@ -24,9 +27,122 @@ struct _LeafscopePreferences
   GtkSpinButton *opacity_spin;
   AdwComboRow  *method_dropdown;
   GSettings    *settings;
+  LeafscopeWorker *worker;  /* nullable: the generation defaults come from it */
   GCancellable *cancellable;
   gboolean      checking;
+  gboolean      showing;    /* the spins are being set from the settings */
 };
+
+/* The settings shown as the engine's default until the user changes them
+ * (leafscope-settings.h): the spin, and its scale (percent on screen). */
+typedef struct
+{
+  const char *key;
+  gsize       spin_offset;
+  double      scale;
+} Tunable;
+
+static const Tunable tunables[] = {
+  { "max-new-tokens", G_STRUCT_OFFSET (LeafscopePreferences, max_tokens_spin), 1.0 },
+  { "temperature", G_STRUCT_OFFSET (LeafscopePreferences, temperature_spin), 1.0 },
+  { "top-k", G_STRUCT_OFFSET (LeafscopePreferences, top_k_spin), 1.0 },
+  { "top-p", G_STRUCT_OFFSET (LeafscopePreferences, top_p_spin), 100.0 },
+  { "uncertainty-threshold", G_STRUCT_OFFSET (LeafscopePreferences, threshold_spin), 100.0 },
+};
+
+static GtkSpinButton *
+tunable_spin (LeafscopePreferences *self, const Tunable *t)
+{
+  return G_STRUCT_MEMBER (GtkSpinButton *, self, t->spin_offset);
+}
+
+/* The engine's default for @t; FALSE while the text model's are not
+ * known yet (its models are loading). */
+static gboolean
+tunable_default (LeafscopePreferences *self, const Tunable *t, double *value)
+{
+  LsGenerateOptions defaults;
+  gboolean known = TRUE;
+
+  if (strcmp (t->key, "uncertainty-threshold") == 0)
+    {
+      *value = leafscope_settings_get_threshold (NULL);
+      return TRUE;
+    }
+  if (self->worker != NULL)
+    known = leafscope_worker_get_generate_defaults (self->worker, &defaults);
+  else
+    ls_generate_options_init (&defaults);
+  *value = leafscope_generate_default_value (&defaults, t->key);
+  return known;
+}
+
+/* Shows the value in effect: the user's, else the engine's default. */
+static void
+show_tunable (LeafscopePreferences *self, const Tunable *t)
+{
+  GtkSpinButton *spin = tunable_spin (self, t);
+  double value;
+  gboolean known = tunable_default (self, t, &value);
+
+  if (leafscope_settings_is_set (self->settings, t->key))
+    {
+      g_autoptr(GVariant) v = g_settings_get_value (self->settings, t->key);
+      value = g_variant_is_of_type (v, G_VARIANT_TYPE_INT32) ? g_variant_get_int32 (v) : g_variant_get_double (v);
+      known = TRUE;
+    }
+  self->showing = TRUE;
+  gtk_spin_button_set_value (spin, value * t->scale);
+  self->showing = FALSE;
+  /* Nothing to show (and so to change) until the defaults are known. */
+  gtk_widget_set_sensitive (GTK_WIDGET (spin), known);
+}
+
+static void
+show_tunables (LeafscopePreferences *self)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (tunables); i++)
+    show_tunable (self, &tunables[i]);
+}
+
+static void
+on_tunable_changed (GtkSpinButton *spin, LeafscopePreferences *self)
+{
+  const Tunable *t = NULL;
+  double value, fallback;
+  g_autoptr(GVariant) current = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (tunables); i++)
+    if (tunable_spin (self, &tunables[i]) == spin)
+      t = &tunables[i];
+  if (self->showing || t == NULL)
+    return;
+  value = gtk_spin_button_get_value (spin) / t->scale;
+  tunable_default (self, t, &fallback);
+  current = g_settings_get_value (self->settings, t->key);
+  /* Set back to the default (as far as the spin shows): not a change, so
+   * the default keeps applying, also when another model brings another. */
+  if (fabs (value - fallback) * t->scale < 0.5 * pow (10.0, -(double) gtk_spin_button_get_digits (spin)))
+    g_settings_reset (self->settings, t->key);
+  else if (g_variant_is_of_type (current, G_VARIANT_TYPE_INT32))
+    g_settings_set_int (self->settings, t->key, (int) lround (value));
+  else
+    g_settings_set_double (self->settings, t->key, value);
+}
+
+static void
+on_settings_changed (GSettings *settings, const char *key, LeafscopePreferences *self)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (tunables); i++)
+    if (strcmp (key, tunables[i].key) == 0)
+      show_tunable (self, &tunables[i]);
+  /* Another text model: its defaults, once the worker loaded it. */
+  if (strcmp (key, "text-model") == 0 && self->worker != NULL)
+    {
+      show_tunables (self);
+      leafscope_worker_probe (self->worker);
+    }
+}
 
 G_DEFINE_FINAL_TYPE (LeafscopePreferences, leafscope_preferences, ADW_TYPE_PREFERENCES_WINDOW)
 
@@ -238,6 +354,7 @@ leafscope_preferences_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
+  g_clear_object (&self->worker);
   gtk_widget_dispose_template (GTK_WIDGET (self), LEAFSCOPE_TYPE_PREFERENCES);
   G_OBJECT_CLASS (leafscope_preferences_parent_class)->dispose (object);
 }
@@ -275,18 +392,24 @@ leafscope_preferences_init (LeafscopePreferences *self)
 }
 
 LeafscopePreferences *
-leafscope_preferences_new (GtkWindow *parent, GSettings *settings)
+leafscope_preferences_new (GtkWindow *parent, GSettings *settings, LeafscopeWorker *worker)
 {
   LeafscopePreferences *self = g_object_new (LEAFSCOPE_TYPE_PREFERENCES, "transient-for", parent, NULL);
 
   self->settings = g_object_ref (settings);
-  g_settings_bind (settings, "max-new-tokens", self->max_tokens_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "temperature", self->temperature_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "top-k", self->top_k_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind_with_mapping (settings, "top-p", self->top_p_spin, "value", G_SETTINGS_BIND_DEFAULT,
-                                percent_get, percent_set, NULL, NULL);
-  g_settings_bind_with_mapping (settings, "uncertainty-threshold", self->threshold_spin, "value",
-                                G_SETTINGS_BIND_DEFAULT, percent_get, percent_set, NULL, NULL);
+  if (worker != NULL)
+    {
+      self->worker = g_object_ref (worker);
+      g_signal_connect_object (worker, "models-loaded", G_CALLBACK (show_tunables), self, G_CONNECT_SWAPPED);
+    }
+  /* Not bound: an unchanged setting shows the engine's default, and only a
+   * change by the user is stored (leafscope-settings.h). */
+  show_tunables (self);
+  for (gsize i = 0; i < G_N_ELEMENTS (tunables); i++)
+    g_signal_connect (tunable_spin (self, &tunables[i]), "value-changed", G_CALLBACK (on_tunable_changed), self);
+  g_signal_connect_object (settings, "changed", G_CALLBACK (on_settings_changed), self, 0);
+  if (worker != NULL)
+    leafscope_worker_probe (worker);
   g_settings_bind (settings, "heatmap-visible", self->heatmap_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (settings, "heatmap-opacity", self->opacity_spin, "value", G_SETTINGS_BIND_DEFAULT,
                                 percent_get, percent_set, NULL, NULL);

@@ -5,22 +5,22 @@
 #pragma once
 
 #include <adwaita.h>
+#include "leafscope-worker.h"
 
 G_BEGIN_DECLS
 
 #define LEAFSCOPE_TYPE_PREFERENCES (leafscope_preferences_get_type ())
 G_DECLARE_FINAL_TYPE (LeafscopePreferences, leafscope_preferences, LEAFSCOPE, PREFERENCES, AdwPreferencesWindow)
 
+/* @worker (may be NULL) gives the text model's generation defaults, shown
+ * for the settings the user did not change. */
 LeafscopePreferences *leafscope_preferences_new        (GtkWindow            *parent,
-                                                        GSettings            *settings);
+                                                        GSettings            *settings,
+                                                        LeafscopeWorker      *worker);
 /* Checks @folder as the vision (@vision TRUE) or text model and stores it
  * when it loads; the outcome is shown in the window. */
 void                  leafscope_preferences_try_model  (LeafscopePreferences *self,
                                                         gboolean              vision,
                                                         const char           *folder);
-const char           *leafscope_preferences_get_message (LeafscopePreferences *self);
-/* The uncertainty threshold as the window shows it, in percent. */
-double                leafscope_preferences_get_threshold_percent (LeafscopePreferences *self);
-gboolean              leafscope_preferences_get_checking (LeafscopePreferences *self);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* leafscope-window.c: see the header. */
 #include "config.h"
 
-#include "leafscope-window.h"
+#include "leafscope-window-private.h"
 
 #include <glib/gi18n-lib.h>
 

@@ -1,7 +1,7 @@
 /* leafscope-worker.c: see the header. */
 #include "config.h"
 
-#include "leafscope-worker.h"
+#include "leafscope-worker-private.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -73,6 +73,8 @@ struct _LeafscopeWorker
   gboolean      probe;
   /* main thread state */
   LeafscopeScopeState scope_state;
+  gboolean          defaults_known;    /* for the models set last */
+  LsGenerateOptions generate_defaults; /* without stop strings */
   /* thread state */
   LsDiagnoser  *diagnoser;
   char         *loaded_vision;
@@ -84,6 +86,9 @@ G_DEFINE_FINAL_TYPE (LeafscopeWorker, leafscope_worker, G_TYPE_OBJECT)
 
 enum { PROP_0, PROP_SCOPE_STATE, N_PROPS };
 static GParamSpec *props[N_PROPS];
+
+enum { SIGNAL_MODELS_LOADED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static Job *
 job_ref (Job *job)
@@ -204,37 +209,64 @@ typedef struct
 {
   LeafscopeWorker    *worker;
   LeafscopeScopeState state;
-} ScopeMsg;
+  char               *vision_dir;  /* the models it is about */
+  char               *text_dir;
+  LsGenerateOptions   defaults;
+} LoadedMsg;
 
 static gboolean
-scope_dispatch (gpointer data)
+loaded_dispatch (gpointer data)
 {
-  ScopeMsg *msg = data;
-  if (msg->worker->scope_state != msg->state)
+  LoadedMsg *msg = data;
+  LeafscopeWorker *self = msg->worker;
+  gboolean current;
+
+  if (self->scope_state != msg->state)
     {
-      msg->worker->scope_state = msg->state;
-      g_object_notify_by_pspec (G_OBJECT (msg->worker), props[PROP_SCOPE_STATE]);
+      self->scope_state = msg->state;
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_SCOPE_STATE]);
+    }
+  /* The defaults of models set since then are not known yet. */
+  g_mutex_lock (&self->lock);
+  current = g_strcmp0 (msg->vision_dir, self->vision_dir) == 0 && g_strcmp0 (msg->text_dir, self->text_dir) == 0;
+  g_mutex_unlock (&self->lock);
+  if (current)
+    {
+      self->defaults_known = TRUE;
+      self->generate_defaults = msg->defaults;
+      g_signal_emit (self, signals[SIGNAL_MODELS_LOADED], 0);
     }
   return G_SOURCE_REMOVE;
 }
 
 static void
-scope_msg_free (gpointer data)
+loaded_msg_free (gpointer data)
 {
-  ScopeMsg *msg = data;
+  LoadedMsg *msg = data;
   g_object_unref (msg->worker);
+  g_free (msg->vision_dir);
+  g_free (msg->text_dir);
   g_free (msg);
 }
 
-/* On the thread, after a (re)load: tells the main thread. */
+/* On the thread, after a (re)load of @vision and @text: tells the main
+ * thread the scope state and the generation defaults. */
 static void
-post_scope_state (LeafscopeWorker *self)
+post_loaded (LeafscopeWorker *self, const char *vision, const char *text)
 {
-  ScopeMsg *msg = g_new0 (ScopeMsg, 1);
+  LoadedMsg *msg = g_new0 (LoadedMsg, 1);
   msg->worker = g_object_ref (self);
   msg->state = self->diagnoser == NULL ? LEAFSCOPE_SCOPE_UNKNOWN
                : ls_diagnoser_get_scope (self->diagnoser, NULL) ? LEAFSCOPE_SCOPE_ON : LEAFSCOPE_SCOPE_OFF;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, scope_dispatch, msg, scope_msg_free);
+  msg->vision_dir = g_strdup (vision);
+  msg->text_dir = g_strdup (text);
+  if (self->diagnoser != NULL && ls_diagnoser_has_text_model (self->diagnoser))
+    ls_diagnoser_init_generate_options (self->diagnoser, &msg->defaults);
+  else
+    ls_generate_options_init (&msg->defaults);
+  /* They belong to the diagnoser, on this thread. */
+  msg->defaults.stop_strings = NULL;
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, loaded_dispatch, msg, loaded_msg_free);
 }
 
 /* Replaced jobs are cancelled by the submission that replaces them. */
@@ -290,7 +322,7 @@ ensure_models (LeafscopeWorker *self, GError **error)
           local_error = g_steal_pointer (&vision_error);
         }
     }
-  post_scope_state (self);
+  post_loaded (self, vision, text);
   if (self->diagnoser == NULL)
     {
       g_autofree char *name = g_filename_display_name (vision);
@@ -411,9 +443,15 @@ run_diagnose (LeafscopeWorker *self, Job *job)
     {
       TokenContext tc = { self, job };
       LsGenerateStats stats;
+      LsGenerateOptions options;
 
+      /* As leafscope-cli diagnose: the text model's defaults, then what the
+       * user changed. */
+      ls_diagnoser_init_generate_options (self->diagnoser, &options);
+      leafscope_generate_overrides_apply (&job->params.overrides, &options);
+      options.seed = job->params.seed;
       ls_diagnoser_describe (self->diagnoser, leafscope_result_get_diagnosis (result), job->language,
-                             &job->params.generate, on_token, &tc, &stats, job->cancellable, &error);
+                             &options, on_token, &tc, &stats, job->cancellable, &error);
     }
   post_finished (self, job, g_steal_pointer (&error));
 }
@@ -578,8 +616,11 @@ worker_thread (gpointer data)
           g_autoptr(GError) error = NULL;
           self->probe = FALSE;
           g_mutex_unlock (&self->lock);
-          /* Errors show with the next job that needs the model. */
-          ensure_models (self, &error);
+          /* Errors show with the next job that needs the model.  Models
+           * loaded before are announced again: the ones set may have gone
+           * back to them since. */
+          if (ensure_models (self, &error))
+            post_loaded (self, self->loaded_vision, self->loaded_text);
           continue;
         }
       /* A waiting diagnosis goes before the next photo of an evaluation. */
@@ -684,6 +725,10 @@ leafscope_worker_class_init (LeafscopeWorkerClass *klass)
                                               LEAFSCOPE_SCOPE_OFF, LEAFSCOPE_SCOPE_UNKNOWN,
                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, props);
+  /* The models set last were loaded: leafscope_worker_get_generate_defaults
+   * has their defaults. */
+  signals[SIGNAL_MODELS_LOADED] = g_signal_new ("models-loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -693,6 +738,7 @@ leafscope_worker_init (LeafscopeWorker *self)
   g_cond_init (&self->cond);
   g_queue_init (&self->diagnoses);
   self->context = g_main_context_ref_thread_default ();
+  ls_generate_options_init (&self->generate_defaults);
 }
 
 LeafscopeWorker *
@@ -708,12 +754,28 @@ leafscope_worker_new (void)
 void
 leafscope_worker_set_models (LeafscopeWorker *self, const char *vision_dir, const char *text_dir)
 {
+  const char *text = text_dir && *text_dir ? text_dir : NULL;
+
   g_mutex_lock (&self->lock);
+  if (g_strcmp0 (vision_dir, self->vision_dir) != 0 || g_strcmp0 (text, self->text_dir) != 0)
+    {
+      /* Until these are loaded (leafscope_worker_probe). */
+      self->defaults_known = FALSE;
+      ls_generate_options_init (&self->generate_defaults);
+    }
   g_free (self->vision_dir);
   g_free (self->text_dir);
   self->vision_dir = g_strdup (vision_dir);
-  self->text_dir = text_dir && *text_dir ? g_strdup (text_dir) : NULL;
+  self->text_dir = g_strdup (text);
   g_mutex_unlock (&self->lock);
+}
+
+gboolean
+leafscope_worker_get_generate_defaults (LeafscopeWorker *self, LsGenerateOptions *defaults)
+{
+  g_return_val_if_fail (LEAFSCOPE_IS_WORKER (self), FALSE);
+  *defaults = self->generate_defaults;
+  return self->defaults_known;
 }
 
 static Job *
@@ -758,7 +820,6 @@ diagnose_job_new (LeafscopeWorker *self, const LeafscopeDiagnoseParams *params,
   job->params = *params;
   job->language = g_strdup (params->language ? params->language : "en");
   job->params.language = job->language;
-  job->params.generate.stop_strings = NULL;
   return job;
 }
 

@@ -20,6 +20,7 @@
 #include "calibrate.h"
 #include "diagnose.h"
 #include "leafscope-result.h"
+#include "leafscope-settings.h"
 
 G_BEGIN_DECLS
 
@@ -65,10 +66,13 @@ typedef enum {
 } LeafscopeScopeState;
 
 typedef struct {
-  float             threshold;    /* uncertainty threshold 0..1 */
-  gboolean          describe;     /* stream a description after classifying */
-  const char       *language;     /* "en", "pt_BR" */
-  LsGenerateOptions generate;
+  float                      threshold; /* uncertainty threshold 0..1 (leafscope_settings_get_threshold) */
+  gboolean                   describe;  /* stream a description after classifying */
+  const char                *language;  /* "en", "pt_BR" */
+  guint64                    seed;      /* of the sampler */
+  /* What the user changed, applied on the thread over the loaded text
+   * model's defaults (ls_diagnoser_init_generate_options), as the CLI does. */
+  LeafscopeGenerateOverrides overrides;
 } LeafscopeDiagnoseParams;
 
 #define LEAFSCOPE_TYPE_WORKER (leafscope_worker_get_type ())
@@ -117,20 +121,22 @@ guint            leafscope_worker_calibrate    (LeafscopeWorker               *s
                                                 const char                    *validation_dir,
                                                 const LeafscopeJobCallbacks   *callbacks,
                                                 gpointer                       owner);
-/* Loads the models now if they are not (so that ::scope-state becomes
- * known without a photo). */
+/* Loads the models now if they are not (so that ::scope-state and the
+ * generation defaults become known without a photo). */
 void             leafscope_worker_probe        (LeafscopeWorker *self);
+/* The loaded text model's generation defaults
+ * (ls_diagnoser_init_generate_options; ls_generate_options_init's without a
+ * text model), stop strings left out.  FALSE until the models set last are
+ * loaded (leafscope_worker_probe): then @defaults holds
+ * ls_generate_options_init's.  ::models-loaded says when they change. */
+gboolean         leafscope_worker_get_generate_defaults (LeafscopeWorker   *self,
+                                                         LsGenerateOptions *defaults);
 /* The "scope-state" property: LeafscopeScopeState of the loaded vision model,
  * updated on the main thread after each (re)load. */
 LeafscopeScopeState leafscope_worker_get_scope_state (LeafscopeWorker *self);
 /* Cancels the current job of @lane; its results are dropped. */
 void             leafscope_worker_cancel       (LeafscopeWorker *self,
                                                 LeafscopeLane    lane);
-/* The generation of the latest job of any lane; 0 before any. */
-guint            leafscope_worker_get_generation (LeafscopeWorker *self);
-/* How many times the vision model ran on a photo to be diagnosed (not
- * counting evaluations): one per photo, none for Regenerate. */
-guint            leafscope_worker_get_n_vision_passes (LeafscopeWorker *self);
 
 /* The language the description is asked for, as the interface shows it:
  * "pt_BR" when @names (as g_get_language_names) reach a Portuguese entry

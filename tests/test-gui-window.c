@@ -12,18 +12,23 @@
 
 #include "test-gui-common.h"
 #include "leafscope-application.h"
-#include "leafscope-window.h"
+/* The private headers give the state the tests look at. */
+#include "leafscope-window-private.h"
+#include "leafscope-diagnose-view-private.h"
+#include "leafscope-dataset-view-private.h"
 #include "leafscope-confusion-view.h"
 #include "leafscope-report.h"
-#include "leafscope-preferences.h"
-#include "leafscope-photo-view.h"
-#include "leafscope-worker.h"
-#include "leafscope-prediction-list.h"
+#include "leafscope-preferences-private.h"
+#include "leafscope-photo-view-private.h"
+#include "leafscope-worker-private.h"
+#include "leafscope-prediction-list-private.h"
 #include "leafscope-photo-strip.h"
 #include "diagnose.h"
 #include "test-util.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
 #include <glib/gi18n.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +282,44 @@ append_piece (int token_id, const char *piece, gpointer user_data)
   return TRUE;
 }
 
+/* The description pane drops the spaces and newlines the first piece
+ * starts with; nothing else. */
+static char *
+as_shown (const char *text)
+{
+  while (*text == ' ' || *text == '\n')
+    text++;
+  return g_strdup (text);
+}
+
+/* What the engine writes for @path with @text_model, on its own: the text
+ * model's generation defaults, at most @max_new_tokens (0: the model's
+ * own), sampled with @seed, in the interface's language. */
+static char *
+engine_description (const char *path, const char *text_model, int max_new_tokens, guint64 seed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsDiagnoser) engine = ls_diagnoser_new (vision_dir, text_model, &error);
+  g_autoptr(LsImage) image = NULL;
+  g_autoptr(LsDiagnosis) d = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  LsGenerateOptions options;
+
+  g_assert_no_error (error);
+  image = ls_image_load (path, &error);
+  g_assert_no_error (error);
+  d = ls_diagnoser_classify (engine, image, LS_SCOPE_DEFAULT_THRESHOLD, NULL, &error);
+  g_assert_no_error (error);
+  ls_diagnoser_init_generate_options (engine, &options);
+  if (max_new_tokens > 0)
+    options.max_new_tokens = max_new_tokens;
+  options.seed = seed;
+  g_assert_true (ls_diagnoser_describe (engine, d, leafscope_description_language (), &options,
+                                        append_piece, text, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return as_shown (text->str);
+}
+
 static void
 test_diagnose (void)
 {
@@ -316,7 +359,7 @@ test_diagnose (void)
   g_assert_no_error (error);
   image = ls_image_load (path, &error);
   g_assert_no_error (error);
-  reference = ls_diagnoser_classify (engine, image, 0.6f, NULL, &error);
+  reference = ls_diagnoser_classify (engine, image, LS_SCOPE_DEFAULT_THRESHOLD, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (d->top_index, ==, reference->top_index);
   for (int i = 0; i < d->n_labels; i++)
@@ -328,28 +371,14 @@ test_diagnose (void)
   g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-4);
   g_assert_cmpfloat (leafscope_diagnose_view_get_bar_fraction (view, "no_such_class"), ==, -1.0);
 
-  /* The description is the engine's, word for word, with the window's
-   * settings (seed 42 for a new photo) and the same diagnosis. */
+  /* The description is the engine's, word for word: the text model's
+   * defaults, the one setting changed here (12 tokens), seed 42 for a new
+   * photo. */
   if (photo_env == NULL)
     {
-      g_autoptr(LsDiagnoser) writer = ls_diagnoser_new (vision_dir, text_dir, &error);
-      GSettings *settings = leafscope_application_get_settings (app);
-      g_autoptr(GString) expected = g_string_new (NULL);
-      LsGenerateOptions options;
-
-      g_assert_no_error (error);
-      ls_generate_options_init (&options);
-      options.do_sample = TRUE;
-      options.seed = 42;
-      options.max_new_tokens = g_settings_get_int (settings, "max-new-tokens");
-      options.temperature = (float) g_settings_get_double (settings, "temperature");
-      options.top_k = g_settings_get_int (settings, "top-k");
-      options.top_p = (float) g_settings_get_double (settings, "top-p");
-      ls_diagnoser_describe (writer, reference, leafscope_description_language (), &options,
-                             append_piece, expected, NULL, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_cmpuint (expected->len, >, 0);
-      g_assert_cmpstr (text, ==, g_strchug (expected->str));
+      g_autofree char *expected = engine_description (path, text_dir, 12, 42);
+      g_assert_cmpuint (strlen (expected), >, 0);
+      g_assert_cmpstr (text, ==, expected);
     }
 
   /* The verdict names the class in words, or says it is uncertain. */
@@ -412,8 +441,10 @@ test_diagnose (void)
     g_assert_true (leafscope_photo_view_get_heatmap (pv) != mean);
     g_settings_set_int (settings, "heatmap-head", -1);
     g_settings_set_string (settings, "heatmap-method", "evidence");
-    g_object_unref (rollout);
-    g_object_unref (mean);
+    /* Replaced maps are let go once a frame shows the new one. */
+    test_spin (0.2);
+    g_assert_finalize_object (rollout);
+    g_assert_finalize_object (mean);
   }
 }
 
@@ -565,7 +596,7 @@ test_several_photos (void)
   GFile *files[3];
   g_autoptr(LsDiagnoser) engine = ls_diagnoser_new (vision_dir, NULL, NULL);
   g_autoptr(LsImage) image = ls_image_load (p1, NULL);
-  g_autoptr(LsDiagnosis) reference = ls_diagnoser_classify (engine, image, 0.6f, NULL, NULL);
+  g_autoptr(LsDiagnosis) reference = ls_diagnoser_classify (engine, image, LS_SCOPE_DEFAULT_THRESHOLD, NULL, NULL);
   const LsDiagnosis *d;
 
   files[0] = g_file_new_for_path (p0);
@@ -622,7 +653,7 @@ test_paste (void)
   g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (path, &error);
   g_autoptr(LsDiagnoser) engine = ls_diagnoser_new (vision_dir, NULL, NULL);
   g_autoptr(LsImage) image = ls_image_load (path, NULL);
-  g_autoptr(LsDiagnosis) reference = ls_diagnoser_classify (engine, image, 0.6f, NULL, NULL);
+  g_autoptr(LsDiagnosis) reference = ls_diagnoser_classify (engine, image, LS_SCOPE_DEFAULT_THRESHOLD, NULL, NULL);
   const LsDiagnosis *d;
 
   g_autofree char *p0 = ls_test_fixture ("vit-tiny/input0.png", NULL);
@@ -714,26 +745,33 @@ test_default_text_model (void)
   const char *data = g_getenv ("LEAFSCOPE_DATA_DIR");
   g_autofree char *expected = data ? g_build_filename (data, "models", "leaf-gpt2", NULL) : NULL;
   g_autofree char *dir = NULL;
-  g_autofree char *p0 = g_build_filename (g_getenv ("LEAFSCOPE_FIXTURES"), "vit-tiny", "input0.png", NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (p0);
+  g_autofree char *photo = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *reference = NULL;
 
   if (expected == NULL || !g_file_test (expected, G_FILE_TEST_IS_DIR))
     {
       g_test_skip ("no leaf-gpt2 in LEAFSCOPE_DATA_DIR/models");
       return;
     }
+  /* A leaf it writes about (the fixture photos get the fixed guidance). */
+  photo = leaf_photo ();
+  if (photo == NULL)
+    return;
   g_settings_set_string (settings, "text-model", "");
   dir = leafscope_application_dup_model_dir (app, "text-model");
   g_assert_cmpstr (dir, ==, expected);
 
-  leafscope_window_open_files (window, &file, 1);
-  g_assert_true (test_wait_for (diagnosis_done, NULL, 180));
+  diagnose_path (photo);
   g_assert_null (leafscope_window_get_error (window));
+  g_assert_cmpint (leafscope_diagnose_view_get_diagnosis (view)->status, ==, LS_DIAGNOSIS_DIAGNOSED);
   text = leafscope_diagnose_view_dup_description (view);
   g_test_message ("leaf-gpt2 wrote: %s", text);
-  g_assert_cmpuint (strlen (text), >, 0);
-  g_assert_true (g_utf8_validate (text, -1, NULL));
+  /* leaf-gpt2 samples (its generation_config.json): the same text as the
+   * engine with the same seed, 42 for a new photo. */
+  reference = engine_description (photo, expected, 12, 42);
+  g_assert_cmpuint (strlen (reference), >, 0);
+  g_assert_cmpstr (text, ==, reference);
 
   g_settings_set_string (settings, "text-model", text_dir);
 }
@@ -853,7 +891,7 @@ test_dataset (void)
       g_autofree char *big = g_build_filename (tmpdir, "big", NULL);
       g_autofree char *dir = g_build_filename (big, "healthy", NULL);
       g_autofree char *data = NULL;
-      g_autoptr(LeafscopeDatasetModel) big_model = NULL;
+      LeafscopeDatasetModel *big_model;
       gsize len;
       guint with_thumbnail = 0, n_big;
 
@@ -893,6 +931,9 @@ test_dataset (void)
       leafscope_dataset_view_open_folder (view, folder);
       g_assert_true (test_wait_for (dataset_ready, NULL, 60));
       model = leafscope_dataset_view_get_model (view);
+      /* The folder shown before is let go, thumbnails and all. */
+      test_spin (0.2);
+      g_assert_finalize_object (big_model);
     }
 
   g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (window), "evaluate")));
@@ -911,7 +952,7 @@ test_dataset (void)
     {
       LeafscopeDatasetItem *item = leafscope_evaluation_get_item (ev, i);
       g_autoptr(LsImage) image = ls_image_load (leafscope_dataset_item_get_path (item), NULL);
-      g_autoptr(LsDiagnosis) d = ls_diagnoser_classify (engine, image, 0.6f, NULL, NULL);
+      g_autoptr(LsDiagnosis) d = ls_diagnoser_classify (engine, image, LS_SCOPE_DEFAULT_THRESHOLD, NULL, NULL);
       const char *pred = d->labels[d->top_index];
       /* Anything not diagnosed goes to its own column (issue 12). */
       gboolean flagged = d->status != LS_DIAGNOSIS_DIAGNOSED;
@@ -1179,7 +1220,7 @@ test_evidence (void)
   g_assert_no_error (error);
   image = ls_image_load (path, &error);
   g_assert_no_error (error);
-  reference = ls_diagnoser_classify (engine, image, 0.6f, NULL, &error);
+  reference = ls_diagnoser_classify (engine, image, LS_SCOPE_DEFAULT_THRESHOLD, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (ls_diagnoser_explain (engine, reference, NULL, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
@@ -1572,10 +1613,203 @@ test_screenshots (void)
     }
 }
 
+/* A gpt2-tiny that samples by its own settings, as leaf-gpt2 does
+ * (gpt2-tiny's generation_config.json is greedy). */
+static char *
+sampling_text_model (const char *settings)
+{
+  return ls_test_gpt2_tiny_with ("generation_config.json", settings);
+}
+
+static JsonObject *
+parse_object (JsonParser *parser, const char *line)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true (json_parser_load_from_data (parser, line, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+/* The same photo gets the same verdict, status and, with the same seed, the
+ * same text from `leafscope-cli diagnose` and from the window, each left to
+ * its defaults: nothing changed in the settings, the CLI given only the
+ * models, the language and the seed the window uses for a new photo (42).
+ * The text model samples (its generation_config.json), so the text depends
+ * on the seed and on every sampling setting. */
+static void
+test_same_as_cli (void)
+{
+  LeafscopeDiagnoseView *view = leafscope_window_get_diagnose_view (window);
+  GSettings *settings = leafscope_application_get_settings (app);
+  g_autofree char *leaf = leaf_photo ();
+  g_autofree char *scene = make_scene ();
+  g_autofree char *text_model = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(LsTestRun) run = { 0 };
+  g_auto(LsTestRun) other = { 0 };
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *leaf_text = NULL;
+  const char *language = leafscope_description_language ();
+
+  if (leaf == NULL)
+    return;
+  text_model = sampling_text_model ("{\"do_sample\": true, \"temperature\": 0.7, \"top_k\": 40, "
+                                    "\"top_p\": 0.95, \"max_new_tokens\": 12}");
+  /* The fixture's one change (max-new-tokens) undone: defaults only. */
+  g_settings_reset (settings, "max-new-tokens");
+  g_settings_set_string (settings, "text-model", text_model);
+
+  ls_test_run_cli (&run, "diagnose", "--vision-model", vision_dir, "--text-model", text_model,
+                   "--language", language, "--seed", "42", "--format", "json", "--quiet", leaf, scene, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  lines = g_strsplit (g_strchomp (run.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *path = i == 0 ? leaf : scene;
+      JsonObject *o = parse_object (parser, lines[i]);
+      const LsDiagnosis *d;
+      g_autofree char *text = NULL;
+      g_autofree char *cli_text = NULL;
+
+      g_assert_cmpstr (json_object_get_string_member (o, "path"), ==, path);
+      diagnose_path (path);
+      g_assert_null (leafscope_window_get_error (window));
+      d = leafscope_diagnose_view_get_diagnosis (view);
+      g_assert_cmpstr (json_object_get_string_member (o, "label"), ==, d->labels[d->top_index]);
+      g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, ls_diagnosis_status_name (d->status));
+      g_assert_cmpstr (json_object_get_string_member (o, "status_reason"), ==,
+                       ls_status_reason_name (d->status_reason));
+      text = leafscope_diagnose_view_dup_description (view);
+      cli_text = as_shown (json_object_get_string_member (o, "description"));
+      g_test_message ("%s: %s (%s): %s", path, d->labels[d->top_index], ls_diagnosis_status_name (d->status), text);
+      g_assert_cmpuint (strlen (text), >, 0);
+      g_assert_cmpstr (text, ==, cli_text);
+      if (i == 0)
+        {
+          /* A confident diagnosis, named in the verdict. */
+          g_assert_cmpint (d->status, ==, LS_DIAGNOSIS_DIAGNOSED);
+          g_assert_cmpstr (d->labels[d->top_index], ==, "bean_rust");
+          g_assert_cmpstr (leafscope_diagnose_view_get_verdict (view), ==, g_dgettext (GETTEXT_PACKAGE, "Bean rust"));
+          leaf_text = g_steal_pointer (&text);
+        }
+      else
+        {
+          g_assert_cmpint (d->status, ==, LS_DIAGNOSIS_NOT_A_LEAF);
+          g_assert_cmpstr (leafscope_diagnose_view_get_verdict (view), ==,
+                           g_dgettext (GETTEXT_PACKAGE, "Not a Bean Leaf Photo"));
+        }
+    }
+
+  /* The seed matters: another one writes another text. */
+  ls_test_run_cli (&other, "diagnose", "--vision-model", vision_dir, "--text-model", text_model,
+                   "--language", language, "--seed", "43", "--format", "json", "--quiet", leaf, NULL);
+  g_assert_cmpint (other.status, ==, 0);
+  {
+    JsonObject *o = parse_object (parser, other.out);
+    g_autofree char *cli_text = as_shown (json_object_get_string_member (o, "description"));
+    g_assert_cmpstr (json_object_get_string_member (o, "label"), ==, "bean_rust");
+    g_assert_cmpstr (cli_text, !=, leaf_text);
+  }
+  g_settings_set_string (settings, "text-model", text_dir);
+  ls_test_remove_tree (text_model);
+}
+
+static gboolean
+spin_shows (gpointer data)
+{
+  GtkSpinButton *spin = data;
+  double *want = g_object_get_data (G_OBJECT (spin), "test-want");
+  return gtk_widget_get_sensitive (GTK_WIDGET (spin)) && fabs (gtk_spin_button_get_value (spin) - *want) < 1e-4; /* float settings */
+}
+
+/* Waits until @spin can be used and shows @want. */
+static void
+assert_spin_shows (GtkSpinButton *spin, double want)
+{
+  g_object_set_data (G_OBJECT (spin), "test-want", &want);
+  if (!test_wait_for (spin_shows, spin, 60))
+    g_error ("%s shows %g (%s), not %g", gtk_buildable_get_buildable_id (GTK_BUILDABLE (spin)),
+             gtk_spin_button_get_value (spin),
+             gtk_widget_get_sensitive (GTK_WIDGET (spin)) ? "sensitive" : "insensitive", want);
+  g_object_set_data (G_OBJECT (spin), "test-want", NULL);
+}
+
+static gboolean
+user_set (const char *key)
+{
+  g_autoptr(GVariant) value = g_settings_get_user_value (leafscope_application_get_settings (app), key);
+  return value != NULL;
+}
+
+/* Preferences shows the values in effect: the text model's own sampling
+ * settings and the engine's threshold where the user changed nothing, the
+ * user's where they did; showing them stores nothing, and setting one back
+ * to its default unsets it. */
+static void
+test_preferences_defaults (void)
+{
+  GSettings *settings = leafscope_application_get_settings (app);
+  g_autofree char *text_model = sampling_text_model ("{\"do_sample\": true, \"temperature\": 0.7, "
+                                                     "\"top_k\": 33, \"top_p\": 0.9}");
+  LeafscopePreferences *prefs;
+  GtkSpinButton *max_tokens, *temperature, *top_k, *top_p, *threshold;
+
+  g_settings_set_string (settings, "text-model", text_model);
+  prefs = leafscope_preferences_new (GTK_WINDOW (window), settings, leafscope_application_get_worker (app));
+  gtk_window_present (GTK_WINDOW (prefs));
+#define SPIN(id) GTK_SPIN_BUTTON (find_descendant_named (GTK_WIDGET (prefs), id))
+  max_tokens = SPIN ("max_tokens_spin");
+  temperature = SPIN ("temperature_spin");
+  top_k = SPIN ("top_k_spin");
+  top_p = SPIN ("top_p_spin");
+  threshold = SPIN ("threshold_spin");
+#undef SPIN
+  assert_spin_shows (temperature, 0.7);
+  assert_spin_shows (top_k, 33);
+  assert_spin_shows (top_p, 90);
+  /* The one setting the fixture changed. */
+  assert_spin_shows (max_tokens, 12);
+  assert_spin_shows (threshold, 100 * LS_SCOPE_DEFAULT_THRESHOLD);
+  g_assert_false (user_set ("temperature"));
+  g_assert_false (user_set ("top-k"));
+  g_assert_false (user_set ("top-p"));
+  g_assert_false (user_set ("uncertainty-threshold"));
+  g_assert_true (user_set ("max-new-tokens"));
+  screenshot_of (GTK_WINDOW (prefs), "preferences-defaults.png");
+
+  gtk_spin_button_set_value (temperature, 1.2);
+  g_assert_true (user_set ("temperature"));
+  g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "temperature"), 1.2, 1e-9);
+  gtk_spin_button_set_value (threshold, 75);
+  g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "uncertainty-threshold"), 0.75, 1e-9);
+  gtk_spin_button_set_value (temperature, 0.7);
+  g_assert_false (user_set ("temperature"));
+  gtk_spin_button_set_value (threshold, 100 * LS_SCOPE_DEFAULT_THRESHOLD);
+  g_assert_false (user_set ("uncertainty-threshold"));
+
+  /* Another text model, other defaults (gpt2-tiny's: greedy, no limits),
+   * shown once the worker has loaded it. */
+  g_settings_set_string (settings, "text-model", text_dir);
+  assert_spin_shows (temperature, 0.0);
+  assert_spin_shows (top_k, 0);
+  assert_spin_shows (top_p, 100);
+  assert_spin_shows (max_tokens, 12);
+  g_assert_false (user_set ("temperature"));
+
+  g_object_ref (prefs);
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  test_spin (0.1);
+  g_assert_finalize_object (prefs);
+  ls_test_remove_tree (text_model);
+}
+
 static void
 test_preferences_bad_model (void)
 {
-  LeafscopePreferences *prefs = leafscope_preferences_new (GTK_WINDOW (window), leafscope_application_get_settings (app));
+  LeafscopePreferences *prefs = leafscope_preferences_new (GTK_WINDOW (window), leafscope_application_get_settings (app),
+                                                           leafscope_application_get_worker (app));
   g_autofree char *before = g_settings_get_string (leafscope_application_get_settings (app), "vision-model");
   g_autofree char *after = NULL;
 
@@ -1657,7 +1891,13 @@ test_actions_and_dialogs (void)
         if (GTK_IS_SHORTCUTS_WINDOW (w))
           gtk_widget_set_visible (GTK_WIDGET (w), FALSE);
         else
-          gtk_window_destroy (w);
+          {
+            /* Closed, nothing keeps About or Preferences. */
+            g_object_ref (w);
+            gtk_window_destroy (w);
+            test_spin (0.1);
+            g_assert_finalize_object (w);
+          }
       }
   g_list_free (before);
   g_list_free (after);
@@ -1735,7 +1975,11 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_assert_finalize_object (window);
   window = NULL;
   g_application_quit (G_APPLICATION (app));
-  /* Dispose joins the worker thread. */
+  /* Dispose joins the worker thread.  Not g_assert_finalize_object: a
+   * registered GtkApplication keeps a reference of its own (a bare
+   * AdwApplication has 2 after g_application_register and after quit,
+   * measured with GTK 4.8 / libadwaita 1.2), so the window above is what
+   * is checked. */
   g_clear_object (&app);
   ls_test_remove_tree (tmpdir);
   g_clear_pointer (&tmpdir, g_free);
@@ -1781,6 +2025,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/Gui/Window/description-language", test_description_language);
   ADD ("/Gui/Window/empty-state", test_empty_state);
   ADD ("/Gui/Window/diagnose", test_diagnose);
+  ADD ("/Gui/Window/same-as-cli", test_same_as_cli);
   ADD ("/Gui/Window/not-a-leaf", test_not_a_leaf);
   ADD ("/Gui/Window/unusable", test_unusable);
   ADD ("/Gui/Window/evidence", test_evidence);
@@ -1798,6 +2043,7 @@ main (int argc, char *argv[])
   ADD ("/Gui/Window/stable-sizes", test_stable_sizes);
   ADD ("/Gui/Window/narrow", test_narrow);
   ADD ("/Gui/Window/preferences-bad-model", test_preferences_bad_model);
+  ADD ("/Gui/Window/preferences-defaults", test_preferences_defaults);
   ADD ("/Gui/Window/actions-and-dialogs", test_actions_and_dialogs);
   ADD ("/Gui/Window/bad-file", test_bad_file);
   ADD ("/Gui/Window/bad-models", test_bad_models);

@@ -217,20 +217,34 @@ test_encoder (void)
   g_assert_cmpint (out->num_labels, ==, 0);
   g_assert_cmpint (out->hidden_size, ==, config->hidden_size);
 
-  /* After the final LayerNorm each row has the LayerNorm's statistics
-   * before the affine part: check the rows are finite and not constant. */
-  for (int t = 0; t < out->tokens; t++)
-    {
-      const float *row = out->last_hidden + (gsize) t * out->hidden_size;
-      float lo = row[0], hi = row[0];
-      for (int i = 0; i < out->hidden_size; i++)
-        {
-          g_assert_true (isfinite (row[i]));
-          lo = fminf (lo, row[i]);
-          hi = fmaxf (hi, row[i]);
-        }
-      g_assert_cmpfloat (hi - lo, >, 1e-3);
-    }
+  /* The rows are the final LayerNorm's output: undoing its affine part
+   * (encoder.layernorm, read from the checkpoint) leaves rows of mean 0 and
+   * variance 1 (up to eps). */
+  {
+    g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
+    g_autoptr(LsSafetensors) wst = ls_safetensors_open (weights, &error);
+    g_assert_no_error (error);
+    const LsTensorView *gamma = expect_tensor (wst, "encoder.layernorm.weight", out->hidden_size);
+    const LsTensorView *beta = expect_tensor (wst, "encoder.layernorm.bias", out->hidden_size);
+    for (int t = 0; t < B * out->tokens; t++)
+      {
+        const float *row = out->last_hidden + (gsize) t * out->hidden_size;
+        double mean = 0, var = 0;
+        for (int i = 0; i < out->hidden_size; i++)
+          {
+            float g, b;
+            memcpy (&g, (const guint8 *) gamma->data + 4 * i, 4);
+            memcpy (&b, (const guint8 *) beta->data + 4 * i, 4);
+            double x = ((double) row[i] - b) / g;
+            mean += x;
+            var += x * x;
+          }
+        mean /= out->hidden_size;
+        var = var / out->hidden_size - mean * mean;
+        g_assert_cmpfloat_with_epsilon (mean, 0.0, 1e-4);
+        g_assert_cmpfloat_with_epsilon (var, 1.0, 1e-3);
+      }
+  }
 
   /* The same through ls_vit_new with an explicit checkpoint and prefix. */
   g_autoptr(LsCheckpoint) ckpt = ls_checkpoint_open (dir, &error);
@@ -241,6 +255,72 @@ test_encoder (void)
   g_assert_no_error (error);
   gsize n = (gsize) B * out->tokens * out->hidden_size;
   g_assert_cmpmem (out->last_hidden, n * 4, out2->last_hidden, n * 4);
+}
+
+/* The encoder path (no classifier) against HF: vit-tiny's weights built
+ * without their classifier give last_hidden = LayerNorm (hidden_states.L),
+ * the reference's last layer output with the final LayerNorm (vit.layernorm
+ * of the checkpoint, layer_norm_eps of the config) applied here in double
+ * precision. */
+static void
+test_encoder_reference (void)
+{
+  g_autofree char *dir = ls_test_fixture ("vit-tiny", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsVit) classifier = ls_vit_load (dir, &error);
+  g_assert_no_error (error);
+  const LsVitConfig *config = ls_vit_get_config (classifier);
+  g_autoptr(LsCheckpoint) ckpt = ls_checkpoint_open (dir, &error);
+  g_assert_no_error (error);
+  g_autoptr(LsVit) vit = ls_vit_new (ckpt, config, "vit.", FALSE, &error);
+  g_assert_no_error (error);
+
+  g_autofree char *path = g_build_filename (dir, "expected.safetensors", NULL);
+  g_autoptr(LsSafetensors) st = ls_safetensors_open (path, &error);
+  g_assert_no_error (error);
+  g_autofree char *weights = g_build_filename (dir, "model.safetensors", NULL);
+  g_autoptr(LsSafetensors) wst = ls_safetensors_open (weights, &error);
+  g_assert_no_error (error);
+  int B;
+  g_autofree float *pixels = load_batch (st, config->image_size, &B);
+  g_autoptr(LsVitOutput) out = ls_vit_forward (vit, pixels, B, LS_VIT_OUTPUT_DEFAULT, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (out->logits);
+  g_assert_cmpint (out->num_labels, ==, 0);
+
+  int H = out->hidden_size, T = out->tokens;
+  g_autofree char *name = g_strdup_printf ("hidden_states.%d", config->num_layers);
+  const LsTensorView *ref = expect_tensor (st, name, (gsize) B * T * H);
+  const LsTensorView *gamma = expect_tensor (wst, "vit.layernorm.weight", H);
+  const LsTensorView *beta = expect_tensor (wst, "vit.layernorm.bias", H);
+  g_autofree double *x = g_new (double, H);
+  double max = 0;
+  for (int r = 0; r < B * T; r++)
+    {
+      double mean = 0, var = 0;
+      for (int i = 0; i < H; i++)
+        {
+          float v;
+          memcpy (&v, (const guint8 *) ref->data + 4 * ((gsize) r * H + i), 4);
+          x[i] = v;
+          mean += v;
+        }
+      mean /= H;
+      for (int i = 0; i < H; i++)
+        var += (x[i] - mean) * (x[i] - mean);
+      var /= H;
+      for (int i = 0; i < H; i++)
+        {
+          float g, b;
+          memcpy (&g, (const guint8 *) gamma->data + 4 * i, 4);
+          memcpy (&b, (const guint8 *) beta->data + 4 * i, 4);
+          double want = (x[i] - mean) / sqrt (var + config->layer_norm_eps) * g + b;
+          max = fmax (max, fabs (out->last_hidden[(gsize) r * H + i] - want));
+        }
+    }
+  g_test_message ("encoder last_hidden vs LayerNorm (hidden_states.%d): max |diff| %.3g",
+                  config->num_layers, max);
+  g_assert_cmpfloat (max, <=, 1e-4);
 }
 
 /* Writes vit-tiny's weights to a temp folder, minus @drop, plus @extra,
@@ -354,6 +434,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Vit/safetensors-bf16", test_safetensors_bf16);
   g_test_add_func ("/Engine/Vit/pytorch-model-bin", test_pickle);
   g_test_add_func ("/Engine/Vit/encoder", test_encoder);
+  g_test_add_func ("/Engine/Vit/encoder-reference", test_encoder_reference);
   g_test_add_func ("/Engine/Vit/bad-checkpoints", test_bad_checkpoints);
   g_test_add_func ("/Engine/Vit/cancel", test_cancel);
   return g_test_run ();
