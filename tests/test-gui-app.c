@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 LeafscopeApplication *app;
 
 LeafscopeWindow *window;

@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static void
 copy_file (const char *src, const char *class_name, const char *to)
 {

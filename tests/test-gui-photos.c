@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static void
 test_bad_file (void)
 {
