@@ -194,7 +194,9 @@ submit (LeafscopeDiagnoseView *self)
 
   if (self->worker == NULL || self->image == NULL)
     return;
-  fill_params (self, &params, 42);
+  /* A new photo: the engine's default seed, as leafscope-cli diagnose
+   * without --seed; Regenerate draws others. */
+  fill_params (self, &params, LS_GENERATE_DEFAULT_SEED);
   /* Cancel first: the old job's cancelled callback resets this view. */
   leafscope_worker_cancel (self->worker, LEAFSCOPE_LANE_DIAGNOSE);
   leafscope_diagnose_view_clear_result (self);

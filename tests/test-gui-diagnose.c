@@ -29,12 +29,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static gboolean
 has_text (gpointer data)
 {
   g_autofree char *text = leafscope_diagnose_view_dup_description (leafscope_window_get_diagnose_view (window));
   return *text != '\0';
+}
+
+/* @path enlarged to @size x @size, as a phone's JPEG: far larger than the
+ * model's input, so the fast decode reads it at a reduced size.  Nearest
+ * neighbour keeps sharp edges, on which the reduced decode and the exact
+ * one differ measurably. */
+static char *
+make_big_jpeg (const char *path, int size)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) small = gdk_pixbuf_new_from_file (path, &error);
+  g_autoptr(GdkPixbuf) big = NULL;
+  char *out = g_build_filename (tmpdir, "big-leaf.jpg", NULL);
+
+  g_assert_no_error (error);
+  big = gdk_pixbuf_scale_simple (small, size, size, GDK_INTERP_NEAREST);
+  g_assert_true (gdk_pixbuf_save (big, out, "jpeg", &error, "quality", "95", NULL));
+  g_assert_no_error (error);
+  return out;
 }
 
 /* A scene made here: sky (a gradient) over brown ground, no leaf. */
@@ -209,11 +227,11 @@ test_diagnose (void)
   g_assert_cmpfloat (leafscope_diagnose_view_get_bar_fraction (view, "no_such_class"), ==, -1.0);
 
   /* The description is the engine's, word for word: the text model's
-   * defaults, the one setting changed here (12 tokens), seed 42 for a new
-   * photo. */
+   * defaults, the one setting changed here (12 tokens), the engine's
+   * default seed for a new photo. */
   if (photo_env == NULL)
     {
-      g_autofree char *expected = engine_description (path, text_dir, 12, 42);
+      g_autofree char *expected = engine_description (path, text_dir, 12, LS_GENERATE_DEFAULT_SEED);
       g_assert_cmpuint (strlen (expected), >, 0);
       g_assert_cmpstr (text, ==, expected);
     }
@@ -383,7 +401,8 @@ parse_object (JsonParser *parser, const char *line)
 /* The same photo gets the same verdict, status and, with the same seed, the
  * same text from `leafscope-cli diagnose` and from the window, each left to
  * its defaults: nothing changed in the settings, the CLI given only the
- * models, the language and the seed the window uses for a new photo (42).
+ * models and the language: a new photo in the window and the CLI without
+ * --seed both sample with the engine's default seed.
  * The text model samples (its generation_config.json), so the text depends
  * on the seed and on every sampling setting. */
 static void
@@ -393,16 +412,20 @@ test_same_as_cli (void)
   GSettings *settings = leafscope_application_get_settings (app);
   g_autofree char *leaf = leaf_photo ();
   g_autofree char *scene = make_scene ();
+  g_autofree char *big = NULL;
   g_autofree char *text_model = NULL;
+  g_autofree float *big_probs = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_auto(LsTestRun) run = { 0 };
   g_auto(LsTestRun) other = { 0 };
   g_auto(GStrv) lines = NULL;
   g_autofree char *leaf_text = NULL;
+  g_autofree char *other_seed = g_strdup_printf ("%d", LS_GENERATE_DEFAULT_SEED + 1);
   const char *language = leafscope_description_language ();
 
   if (leaf == NULL)
     return;
+  big = make_big_jpeg (leaf, 2400);
   text_model = sampling_text_model ("{\"do_sample\": true, \"temperature\": 0.7, \"top_k\": 40, "
                                     "\"top_p\": 0.95, \"max_new_tokens\": 12}");
   /* The fixture's one change (max-new-tokens) undone: defaults only. */
@@ -410,13 +433,13 @@ test_same_as_cli (void)
   g_settings_set_string (settings, "text-model", text_model);
 
   ls_test_run_cli (&run, "diagnose", "--vision-model", vision_dir, "--text-model", text_model,
-                   "--language", language, "--seed", "42", "--format", "json", "--quiet", leaf, scene, NULL);
+                   "--language", language, "--format", "json", "--quiet", leaf, scene, big, NULL);
   g_assert_cmpint (run.status, ==, 0);
   lines = g_strsplit (g_strchomp (run.out), "\n", -1);
-  g_assert_cmpuint (g_strv_length (lines), ==, 2);
-  for (guint i = 0; i < 2; i++)
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  for (guint i = 0; i < 3; i++)
     {
-      const char *path = i == 0 ? leaf : scene;
+      const char *path = i == 0 ? leaf : i == 1 ? scene : big;
       JsonObject *o = parse_object (parser, lines[i]);
       const LsDiagnosis *d;
       g_autofree char *text = NULL;
@@ -430,6 +453,15 @@ test_same_as_cli (void)
       g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, ls_diagnosis_status_name (d->status));
       g_assert_cmpstr (json_object_get_string_member (o, "status_reason"), ==,
                        ls_status_reason_name (d->status_reason));
+      /* The same pixels: the window decodes the file as the CLI does. */
+      for (int k = 0; k < d->n_labels; k++)
+        {
+          double cli = json_object_get_double_member (json_object_get_object_member (o, "probs"), d->labels[k]);
+          g_test_message ("%s: %s window %.9f cli %.9f", path, d->labels[k], d->probs[k], cli);
+          g_assert_cmpfloat_with_epsilon (cli, d->probs[k], 1e-6);
+        }
+      if (i == 2)
+        big_probs = g_memdup2 (d->probs, sizeof (float) * d->n_labels);
       text = leafscope_diagnose_view_dup_description (view);
       cli_text = as_shown (json_object_get_string_member (o, "description"));
       g_test_message ("%s: %s (%s): %s", path, d->labels[d->top_index], ls_diagnosis_status_name (d->status), text);
@@ -443,7 +475,7 @@ test_same_as_cli (void)
           g_assert_cmpstr (leafscope_diagnose_view_get_verdict (view), ==, g_dgettext (GETTEXT_PACKAGE, "Bean rust"));
           leaf_text = g_steal_pointer (&text);
         }
-      else
+      else if (i == 1)
         {
           g_assert_cmpint (d->status, ==, LS_DIAGNOSIS_NOT_A_LEAF);
           g_assert_cmpstr (leafscope_diagnose_view_get_verdict (view), ==,
@@ -451,9 +483,29 @@ test_same_as_cli (void)
         }
     }
 
+  /* The big photo was read at a reduced size: decoded in full, as
+   * --exact-decode does, it gives other probabilities. */
+  {
+    g_auto(LsTestRun) exact = { 0 };
+    JsonObject *o, *probs;
+    double most = 0;
+    ls_test_run_cli (&exact, "diagnose", "--vision-model", vision_dir, "--no-describe", "--exact-decode",
+                     "--format", "json", "--quiet", big, NULL);
+    g_assert_cmpint (exact.status, ==, 0);
+    o = parse_object (parser, exact.out);
+    probs = json_object_get_object_member (o, "probs");
+    {
+      const LsDiagnosis *d = leafscope_diagnose_view_get_diagnosis (view);
+      for (int k = 0; k < d->n_labels; k++)
+        most = MAX (most, fabs (json_object_get_double_member (probs, d->labels[k]) - big_probs[k]));
+    }
+    g_test_message ("big photo: fast and exact decodes differ by up to %g", most);
+    g_assert_cmpfloat (most, >, 1e-5);
+  }
+
   /* The seed matters: another one writes another text. */
   ls_test_run_cli (&other, "diagnose", "--vision-model", vision_dir, "--text-model", text_model,
-                   "--language", language, "--seed", "43", "--format", "json", "--quiet", leaf, NULL);
+                   "--language", language, "--seed", other_seed, "--format", "json", "--quiet", leaf, NULL);
   g_assert_cmpint (other.status, ==, 0);
   {
     JsonObject *o = parse_object (parser, other.out);
