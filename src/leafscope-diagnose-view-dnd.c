@@ -8,6 +8,47 @@
 
 #include <glib/gi18n-lib.h>
 
+void
+leafscope_diagnose_view_open_texture (LeafscopeDiagnoseView *self, GdkTexture *texture, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+  gsize stride = (gsize) w * 4;
+  g_autofree guint8 *data = NULL;
+  LsImage *image;
+
+  if ((gint64) w * h > LS_IMAGE_MAX_PIXELS)
+    {
+      leafscope_diagnose_view_show_error (self, _("The image is too large to diagnose."));
+      return;
+    }
+  /* gdk_texture_download gives premultiplied B8G8R8A8 in native order (Cairo's
+   * ARGB32); swap it into RGBA. */
+  data = g_malloc (stride * h);
+  gdk_texture_download (texture, data, stride);
+  for (gsize i = 0; i < (gsize) w * h; i++)
+    {
+      guint8 *p = data + i * 4;
+      guint32 v = *(guint32 *) p;
+      guint8 a = v >> 24, r = (v >> 16) & 0xff, g = (v >> 8) & 0xff, b = v & 0xff;
+      if (a > 0 && a < 255)
+        {
+          r = MIN (255, r * 255 / a);
+          g = MIN (255, g * 255 / a);
+          b = MIN (255, b * 255 / a);
+        }
+      p[0] = r; p[1] = g; p[2] = b; p[3] = a;
+    }
+  image = ls_image_new_from_data (data, w, h, (int) stride, TRUE, &error);
+  if (image == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("The image could not be used: %s"), error->message);
+      leafscope_diagnose_view_show_error (self, message);
+      return;
+    }
+  leafscope_diagnose_view_show_pasted (self, image, name ? name : _("Pasted image"));
+}
+
 static gboolean
 open_value (LeafscopeDiagnoseView *self, const GValue *value)
 {

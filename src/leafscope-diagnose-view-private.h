@@ -46,6 +46,7 @@ struct _LeafscopeDiagnoseView
   guint                     load_serial; /* drops stale decodes */
   char                     *photo_name;
   LsImage                  *image;
+  char                     *photo_path;  /* its local file; NULL when pasted */
   LeafscopeResult          *result;      /* the shown diagnosis, shared with the worker */
   LsEvidenceMap            *evidence;    /* the evidence stage shown (a copy), NULL before the first */
   LsFindings                evidence_findings; /* where it lies, as of that stage */
@@ -87,6 +88,11 @@ void         leafscope_diagnose_view_init_actions    (LeafscopeDiagnoseView *sel
 void         leafscope_diagnose_view_update_actions  (LeafscopeDiagnoseView *self);
 /* Drop and paste (-dnd.c). */
 void         leafscope_diagnose_view_init_dnd        (LeafscopeDiagnoseView *self);
+/* Shows @image (transfer full), pasted or dropped without a file, as @name;
+ * the strip keeps its photos. */
+void         leafscope_diagnose_view_show_pasted     (LeafscopeDiagnoseView *self,
+                                                      LsImage               *image,
+                                                      const char            *name);
 
 /* State the public API does not give: for tests (tests/test-gui-*.c). */
 gboolean           leafscope_diagnose_view_get_generating  (LeafscopeDiagnoseView *self);

@@ -194,7 +194,9 @@ submit (LeafscopeDiagnoseView *self)
 
   if (self->worker == NULL || self->image == NULL)
     return;
-  fill_params (self, &params, 42);
+  /* A new photo: the engine's default seed, as leafscope-cli diagnose
+   * without --seed; Regenerate draws others. */
+  fill_params (self, &params, LS_GENERATE_DEFAULT_SEED);
   /* Cancel first: the old job's cancelled callback resets this view. */
   leafscope_worker_cancel (self->worker, LEAFSCOPE_LANE_DIAGNOSE);
   leafscope_diagnose_view_clear_result (self);
@@ -203,7 +205,10 @@ submit (LeafscopeDiagnoseView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->description), TRUE);
   leafscope_prediction_list_show_loading (self->prediction);
   leafscope_description_pane_start (self->description);
-  leafscope_worker_diagnose (self->worker, ls_image_copy (self->image), &params, &diagnose_callbacks, self);
+  /* From its file the worker decodes the photo as leafscope-cli diagnose
+   * does; self->image is for display. */
+  leafscope_worker_diagnose (self->worker, self->photo_path ? NULL : ls_image_copy (self->image), self->photo_path,
+                             &params, &diagnose_callbacks, self);
   notify_state (self);
 }
 
@@ -286,10 +291,13 @@ set_photo_name (LeafscopeDiagnoseView *self, const char *name)
 }
 
 static void
-show_image (LeafscopeDiagnoseView *self, LsImage *image, GdkTexture *texture, const char *name)
+show_image (LeafscopeDiagnoseView *self, LsImage *image, GdkTexture *texture, const char *name,
+            const char *path)
 {
   g_clear_pointer (&self->image, ls_image_free);
   self->image = image;
+  g_free (self->photo_path);
+  self->photo_path = g_strdup (path);
   set_photo_name (self, name);
   leafscope_photo_view_set_photo (self->photo_view, texture);
   gtk_stack_set_visible_child_name (self->stack, "result");
@@ -303,6 +311,7 @@ start_loading (LeafscopeDiagnoseView *self, const char *name)
   leafscope_worker_cancel (self->worker, LEAFSCOPE_LANE_DIAGNOSE);
   leafscope_diagnose_view_clear_result (self);
   g_clear_pointer (&self->image, ls_image_free);
+  g_clear_pointer (&self->photo_path, g_free);
   leafscope_photo_view_set_photo (self->photo_view, NULL);
   set_photo_name (self, name);
   self->loading = TRUE;
@@ -319,6 +328,7 @@ on_decoded (GObject *source, GAsyncResult *result, gpointer user_data)
   Decoded *d = g_task_propagate_pointer (G_TASK (result), &error);
   GFile *file = g_task_get_task_data (G_TASK (result));
   g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *path = NULL;
 
   if (serial != self->load_serial)
     {
@@ -341,7 +351,8 @@ on_decoded (GObject *source, GAsyncResult *result, gpointer user_data)
       notify_state (self);
       return;
     }
-  show_image (self, g_steal_pointer (&d->image), d->texture, name);
+  path = g_file_get_path (file);
+  show_image (self, g_steal_pointer (&d->image), d->texture, name, path);
   decoded_free (d);
 }
 
@@ -392,6 +403,7 @@ leafscope_diagnose_view_show_empty (LeafscopeDiagnoseView *self)
   leafscope_worker_cancel (self->worker, LEAFSCOPE_LANE_DIAGNOSE);
   leafscope_diagnose_view_clear_result (self);
   g_clear_pointer (&self->image, ls_image_free);
+  g_clear_pointer (&self->photo_path, g_free);
   leafscope_photo_view_set_photo (self->photo_view, NULL);
   set_photo_name (self, NULL);
   gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -399,51 +411,17 @@ leafscope_diagnose_view_show_empty (LeafscopeDiagnoseView *self)
 }
 
 void
-leafscope_diagnose_view_open_texture (LeafscopeDiagnoseView *self, GdkTexture *texture, const char *name)
+leafscope_diagnose_view_show_pasted (LeafscopeDiagnoseView *self, LsImage *image, const char *name)
 {
-  g_autoptr(GError) error = NULL;
-  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
-  gsize stride = (gsize) w * 4;
-  g_autofree guint8 *data = NULL;
   g_autoptr(GdkTexture) shown = NULL;
-  LsImage *image;
 
-  if ((gint64) w * h > LS_IMAGE_MAX_PIXELS)
-    {
-      leafscope_diagnose_view_show_error (self, _("The image is too large to diagnose."));
-      return;
-    }
-  /* gdk_texture_download gives premultiplied B8G8R8A8 in native order (Cairo's
-   * ARGB32); swap it into RGBA. */
-  data = g_malloc (stride * h);
-  gdk_texture_download (texture, data, stride);
-  for (gsize i = 0; i < (gsize) w * h; i++)
-    {
-      guint8 *p = data + i * 4;
-      guint32 v = *(guint32 *) p;
-      guint8 a = v >> 24, r = (v >> 16) & 0xff, g = (v >> 8) & 0xff, b = v & 0xff;
-      if (a > 0 && a < 255)
-        {
-          r = MIN (255, r * 255 / a);
-          g = MIN (255, g * 255 / a);
-          b = MIN (255, b * 255 / a);
-        }
-      p[0] = r; p[1] = g; p[2] = b; p[3] = a;
-    }
-  image = ls_image_new_from_data (data, w, h, (int) stride, TRUE, &error);
-  if (image == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("The image could not be used: %s"), error->message);
-      leafscope_diagnose_view_show_error (self, message);
-      return;
-    }
   /* The strip keeps its photos; none of them is the one shown. */
   self->load_serial++;
   leafscope_photo_strip_set_current (self->strip, G_MAXUINT);
-  start_loading (self, name ? name : _("Pasted image"));
+  start_loading (self, name);
   self->loading = FALSE;
   shown = texture_for_image (image);
-  show_image (self, image, shown, name ? name : _("Pasted image"));
+  show_image (self, image, shown, name, NULL);
 }
 
 gboolean
@@ -647,6 +625,7 @@ leafscope_diagnose_view_finalize (GObject *object)
   g_clear_pointer (&self->evidence, ls_evidence_map_free);
   g_free (self->shown_grid);
   g_free (self->photo_name);
+  g_free (self->photo_path);
   G_OBJECT_CLASS (leafscope_diagnose_view_parent_class)->finalize (object);
 }
 

@@ -3,6 +3,7 @@
 
 #include "leafscope-prediction-list-private.h"
 #include "leafscope-facts.h"
+#include "labels.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -78,14 +79,6 @@ leafscope_prediction_list_show_status (LeafscopePredictionList *self, const char
   set_page (self, "status");
 }
 
-static int
-compare_by_prob (gconstpointer a, gconstpointer b, gpointer data)
-{
-  const float *probs = data;
-  float pa = probs[*(const int *) a], pb = probs[*(const int *) b];
-  return pa < pb ? 1 : pa > pb ? -1 : 0;
-}
-
 static GtkWidget *
 bar_row (LeafscopePredictionList *self, const LsDiagnosis *d, int i)
 {
@@ -144,9 +137,7 @@ leafscope_prediction_list_show_diagnosis (LeafscopePredictionList *self, const L
       return;
     }
   leafscope_prediction_list_clear (self);
-  for (int i = 0; i < d->n_labels; i++)
-    order[i] = i;
-  g_qsort_with_data (order, d->n_labels, sizeof (int), compare_by_prob, d->probs);
+  ls_labels_rank (d->probs, d->n_labels, order);
 
   if (d->uncertain && d->n_labels >= 2)
     {

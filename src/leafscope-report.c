@@ -4,6 +4,7 @@
 #include "leafscope-report.h"
 #include "leafscope-facts.h"
 #include "heatmap.h"
+#include "labels.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -36,14 +37,6 @@ GVariant *
 leafscope_layer_set_mapping (const GValue *value, const GVariantType *type, gpointer user_data)
 {
   return g_variant_new_string (leafscope_layer_setting_name (g_value_get_uint (value)));
-}
-
-static int
-compare_desc (gconstpointer a, gconstpointer b, gpointer data)
-{
-  const float *probs = data;
-  float pa = probs[*(const int *) a], pb = probs[*(const int *) b];
-  return pa < pb ? 1 : pa > pb ? -1 : 0;
 }
 
 char *
@@ -99,9 +92,7 @@ leafscope_report_to_markdown (const LeafscopeReport *r)
 
       g_string_append_printf (s, "| %s | %s |\n|---|---:|\n", _("Class"), _("Probability"));
       order = g_new (int, MAX (r->n_classes, 1));
-      for (int i = 0; i < r->n_classes; i++)
-        order[i] = i;
-      g_qsort_with_data (order, r->n_classes, sizeof (int), compare_desc, (gpointer) r->probs);
+      ls_labels_rank (r->probs, r->n_classes, order);
       for (int k = 0; k < r->n_classes; k++)
         {
           int i = order[k];

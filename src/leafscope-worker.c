@@ -8,80 +8,6 @@
 
 G_DEFINE_QUARK (leafscope-worker-error-quark, leafscope_worker_error)
 
-typedef enum { JOB_DIAGNOSE, JOB_EVALUATE, JOB_CALIBRATE } JobKind;
-
-typedef struct
-{
-  gint                    ref_count;
-  JobKind                 kind;
-  LeafscopeLane           lane;
-  guint                   gen;
-  GCancellable           *cancellable;
-  GWeakRef                owner;
-  LeafscopeJobCallbacks   callbacks;
-  /* diagnose */
-  LsImage                *image;
-  LeafscopeResult        *result;   /* describe only (Regenerate) */
-  LeafscopeDiagnoseParams params;
-  char                   *language;
-  /* evaluate */
-  GStrv                   paths;
-  guint                   next;     /* the next photo, on the thread */
-  float                   threshold;
-  /* calibrate */
-  char                   *train_dir;
-  char                   *validation_dir;
-} Job;
-
-typedef enum { MSG_CLASSIFIED, MSG_EVIDENCE, MSG_TOKEN, MSG_ITEM, MSG_FINISHED, MSG_PROGRESS, MSG_CALIBRATED } MsgKind;
-
-typedef struct
-{
-  LeafscopeWorker *worker;   /* strong ref: released on the main thread */
-  Job             *job;
-  MsgKind          kind;
-  LeafscopeResult *result;
-  char            *text;
-  guint            index;
-  LsDiagnosisStatus status;
-  guint            total;
-  LsCalibrateReport report;
-  LsEvidenceMap   *map;
-  LsFindings       findings;
-  GError          *error;
-} Msg;
-
-#define N_LANES 2
-
-struct _LeafscopeWorker
-{
-  GObject       parent_instance;
-  GThread      *thread;
-  GMainContext *context;
-  /* main thread state */
-  guint         gen;
-  Job          *current[N_LANES];
-  /* shared with the thread, under @lock */
-  GMutex        lock;
-  GCond         cond;
-  GQueue        diagnoses;   /* Job: waiting diagnoses, first come first */
-  Job          *evaluation;  /* the evaluation in progress */
-  gboolean      quit;
-  char         *vision_dir;
-  char         *text_dir;
-  guint         n_vision_passes;
-  gboolean      probe;
-  /* main thread state */
-  LeafscopeScopeState scope_state;
-  gboolean          defaults_known;    /* for the models set last */
-  LsGenerateOptions generate_defaults; /* without stop strings */
-  /* thread state */
-  LsDiagnoser  *diagnoser;
-  char         *loaded_vision;
-  char         *loaded_text;
-  char         *text_error;
-};
-
 G_DEFINE_FINAL_TYPE (LeafscopeWorker, leafscope_worker, G_TYPE_OBJECT)
 
 enum { PROP_0, PROP_SCOPE_STATE, N_PROPS };
@@ -97,14 +23,15 @@ job_ref (Job *job)
   return job;
 }
 
-static void
-job_unref (Job *job)
+void
+leafscope_worker_job_unref (Job *job)
 {
   if (!g_atomic_int_dec_and_test (&job->ref_count))
     return;
   g_clear_object (&job->cancellable);
   g_weak_ref_clear (&job->owner);
   g_clear_pointer (&job->image, ls_image_free);
+  g_free (job->path);
   g_clear_object (&job->result);
   g_free (job->language);
   g_strfreev (job->paths);
@@ -121,7 +48,7 @@ msg_free (gpointer data)
   g_clear_pointer (&msg->map, ls_evidence_map_free);
   g_free (msg->text);
   g_clear_error (&msg->error);
-  job_unref (msg->job);
+  leafscope_worker_job_unref (msg->job);
   g_object_unref (msg->worker);
   g_free (msg);
 }
@@ -139,7 +66,7 @@ msg_dispatch (gpointer data)
     return G_SOURCE_REMOVE;
 
   if (msg->kind == MSG_FINISHED)
-    g_clear_pointer (&self->current[job->lane], job_unref);
+    g_clear_pointer (&self->current[job->lane], leafscope_worker_job_unref);
 
   owner = g_weak_ref_get (&job->owner);
   if (owner == NULL)
@@ -181,8 +108,8 @@ msg_dispatch (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static Msg *
-msg_new (LeafscopeWorker *self, Job *job, MsgKind kind)
+Msg *
+leafscope_worker_msg_new (LeafscopeWorker *self, Job *job, MsgKind kind)
 {
   Msg *msg = g_new0 (Msg, 1);
   msg->worker = g_object_ref (self);
@@ -191,18 +118,18 @@ msg_new (LeafscopeWorker *self, Job *job, MsgKind kind)
   return msg;
 }
 
-static void
-post (LeafscopeWorker *self, Msg *msg)
+void
+leafscope_worker_post (LeafscopeWorker *self, Msg *msg)
 {
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, msg_dispatch, msg, msg_free);
 }
 
-static void
-post_finished (LeafscopeWorker *self, Job *job, GError *error)
+void
+leafscope_worker_post_finished (LeafscopeWorker *self, Job *job, GError *error)
 {
-  Msg *msg = msg_new (self, job, MSG_FINISHED);
+  Msg *msg = leafscope_worker_msg_new (self, job, MSG_FINISHED);
   msg->error = error;
-  post (self, msg);
+  leafscope_worker_post (self, msg);
 }
 
 typedef struct
@@ -251,8 +178,8 @@ loaded_msg_free (gpointer data)
 
 /* On the thread, after a (re)load of @vision and @text: tells the main
  * thread the scope state and the generation defaults. */
-static void
-post_loaded (LeafscopeWorker *self, const char *vision, const char *text)
+void
+leafscope_worker_post_loaded (LeafscopeWorker *self, const char *vision, const char *text)
 {
   LoadedMsg *msg = g_new0 (LoadedMsg, 1);
   msg->worker = g_object_ref (self);
@@ -269,329 +196,6 @@ post_loaded (LeafscopeWorker *self, const char *vision, const char *text)
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, loaded_dispatch, msg, loaded_msg_free);
 }
 
-/* Replaced jobs are cancelled by the submission that replaces them. */
-static gboolean
-job_is_current (LeafscopeWorker *self, Job *job)
-{
-  return !g_cancellable_is_cancelled (job->cancellable);
-}
-
-/* On the thread: loads the models asked for, once. */
-static gboolean
-ensure_models (LeafscopeWorker *self, GError **error)
-{
-  g_autofree char *vision = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(GError) local_error = NULL;
-
-  g_mutex_lock (&self->lock);
-  vision = g_strdup (self->vision_dir);
-  text = g_strdup (self->text_dir);
-  g_mutex_unlock (&self->lock);
-
-  if (vision == NULL)
-    {
-      g_set_error (error, LEAFSCOPE_WORKER_ERROR, LEAFSCOPE_WORKER_ERROR_VISION_MODEL,
-                   _("No vision model is set. Choose one in Preferences."));
-      return FALSE;
-    }
-  if (self->diagnoser && g_strcmp0 (vision, self->loaded_vision) == 0
-      && g_strcmp0 (text, self->loaded_text) == 0)
-    return TRUE;
-
-  g_clear_pointer (&self->diagnoser, ls_diagnoser_free);
-  g_clear_pointer (&self->loaded_vision, g_free);
-  g_clear_pointer (&self->loaded_text, g_free);
-  g_clear_pointer (&self->text_error, g_free);
-
-  self->diagnoser = ls_diagnoser_new (vision, text, &local_error);
-  if (self->diagnoser == NULL && text != NULL)
-    {
-      /* Maybe only the text model is at fault: keep diagnosing without it. */
-      g_autoptr(GError) vision_error = NULL;
-      self->diagnoser = ls_diagnoser_new (vision, NULL, &vision_error);
-      if (self->diagnoser != NULL)
-        {
-          g_autofree char *name = g_filename_display_name (text);
-          self->text_error = g_strdup_printf (_("The text model in “%s” could not be loaded: %s"),
-                                              name, local_error->message);
-        }
-      else
-        {
-          g_clear_error (&local_error);
-          local_error = g_steal_pointer (&vision_error);
-        }
-    }
-  post_loaded (self, vision, text);
-  if (self->diagnoser == NULL)
-    {
-      g_autofree char *name = g_filename_display_name (vision);
-      g_set_error (error, LEAFSCOPE_WORKER_ERROR, LEAFSCOPE_WORKER_ERROR_VISION_MODEL,
-                   _("The vision model in “%s” could not be loaded: %s"), name, local_error->message);
-      return FALSE;
-    }
-  self->loaded_vision = g_steal_pointer (&vision);
-  self->loaded_text = g_steal_pointer (&text);
-  return TRUE;
-}
-
-typedef struct
-{
-  LeafscopeWorker *self;
-  Job             *job;
-} TokenContext;
-
-static gboolean
-on_token (int token_id, const char *piece, gpointer user_data)
-{
-  TokenContext *tc = user_data;
-  Msg *msg;
-
-  if (!job_is_current (tc->self, tc->job))
-    return FALSE;
-  if (piece == NULL || *piece == '\0')
-    return TRUE;
-  msg = msg_new (tc->self, tc->job, MSG_TOKEN);
-  msg->text = g_strdup (piece);
-  post (tc->self, msg);
-  return TRUE;
-}
-
-typedef struct
-{
-  LeafscopeWorker *self;
-  Job             *job;
-  LsDiagnosis     *diagnosis;
-} EvidenceContext;
-
-static gboolean
-on_evidence (const LsEvidenceMap *map, gpointer user_data)
-{
-  EvidenceContext *ec = user_data;
-  Msg *msg;
-
-  if (!job_is_current (ec->self, ec->job))
-    return FALSE;
-  msg = msg_new (ec->self, ec->job, MSG_EVIDENCE);
-  msg->map = ls_evidence_map_copy (map);
-  msg->findings = ec->diagnosis->findings;
-  post (ec->self, msg);
-  return TRUE;
-}
-
-/* The evidence map of @result's diagnosis, coarse then fine, each stage
- * posted; nothing for a photo the model does not judge, or one whose map is
- * finished.  Errors other than cancelling only end the map. */
-static void
-explain (LeafscopeWorker *self, Job *job, LeafscopeResult *result)
-{
-  LsDiagnosis *d = leafscope_result_get_diagnosis_to_explain (result);
-  EvidenceContext ec = { self, job, d };
-  g_autoptr(GError) error = NULL;
-
-  if (d->status == LS_DIAGNOSIS_NOT_A_LEAF || d->status == LS_DIAGNOSIS_UNUSABLE
-      || (d->evidence != NULL && d->evidence->final))
-    return;
-  if (!ls_diagnoser_explain (self->diagnoser, d, NULL, on_evidence, &ec, job->cancellable, &error)
-      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_message ("no evidence map: %s", error->message);
-      post (self, msg_new (self, job, MSG_EVIDENCE));
-    }
-}
-
-static void
-run_diagnose (LeafscopeWorker *self, Job *job)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LeafscopeResult) result = job->result ? g_object_ref (job->result) : NULL;
-
-  if (!ensure_models (self, &error))
-    {
-      post_finished (self, job, g_steal_pointer (&error));
-      return;
-    }
-  if (result == NULL)
-    {
-      LsDiagnosis *diagnosis = ls_diagnoser_classify (self->diagnoser, job->image, job->params.threshold,
-                                                      job->cancellable, &error);
-      Msg *msg;
-
-      g_mutex_lock (&self->lock);
-      self->n_vision_passes++;
-      g_mutex_unlock (&self->lock);
-      if (diagnosis == NULL)
-        {
-          post_finished (self, job, g_steal_pointer (&error));
-          return;
-        }
-      /* One pass: the view and the description share this result. */
-      result = leafscope_result_new (diagnosis, self->loaded_vision);
-      msg = msg_new (self, job, MSG_CLASSIFIED);
-      msg->result = g_object_ref (result);
-      post (self, msg);
-    }
-  explain (self, job, result);
-  if (!job_is_current (self, job))
-    return;
-
-  if (job->params.describe && !ls_diagnoser_has_text_model (self->diagnoser))
-    error = g_error_new_literal (LEAFSCOPE_WORKER_ERROR, LEAFSCOPE_WORKER_ERROR_NO_TEXT_MODEL,
-                                 self->text_error ? self->text_error
-                                                  : _("No text model is set, so no description is written."));
-  else if (job->params.describe)
-    {
-      TokenContext tc = { self, job };
-      LsGenerateStats stats;
-      LsGenerateOptions options;
-
-      /* As leafscope-cli diagnose: the text model's defaults, then what the
-       * user changed. */
-      ls_diagnoser_init_generate_options (self->diagnoser, &options);
-      leafscope_generate_overrides_apply (&job->params.overrides, &options);
-      options.seed = job->params.seed;
-      ls_diagnoser_describe (self->diagnoser, leafscope_result_get_diagnosis (result), job->language,
-                             &options, on_token, &tc, &stats, job->cancellable, &error);
-    }
-  post_finished (self, job, g_steal_pointer (&error));
-}
-
-/* One photo of an evaluation; TRUE when the evaluation is over. */
-static gboolean
-run_evaluate_step (LeafscopeWorker *self, Job *job)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LsImage) image = NULL;
-  g_autoptr(LsDiagnosis) diagnosis = NULL;
-  g_autoptr(GError) item_error = NULL;
-  guint i = job->next;
-  Msg *msg;
-
-  if (!job_is_current (self, job))
-    return TRUE;
-  if (!ensure_models (self, &error))
-    {
-      post_finished (self, job, g_steal_pointer (&error));
-      return TRUE;
-    }
-  if (job->paths[i] == NULL)
-    {
-      post_finished (self, job, NULL);
-      return TRUE;
-    }
-  image = ls_image_load (job->paths[i], &item_error);
-  if (image)
-    diagnosis = ls_diagnoser_classify (self->diagnoser, image, job->threshold, job->cancellable, &item_error);
-  if (g_error_matches (item_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return TRUE;
-  msg = msg_new (self, job, MSG_ITEM);
-  msg->index = i;
-  if (diagnosis)
-    {
-      msg->text = g_strdup (diagnosis->labels[diagnosis->top_index]);
-      msg->status = diagnosis->status;
-    }
-  else
-    msg->error = g_steal_pointer (&item_error);
-  post (self, msg);
-  job->next++;
-  if (job->paths[job->next] == NULL)
-    {
-      post_finished (self, job, NULL);
-      return TRUE;
-    }
-  return FALSE;
-}
-
-/* Runs the diagnoses waiting now (between two batches of a calibration). */
-static void
-run_waiting_diagnoses (LeafscopeWorker *self)
-{
-  for (;;)
-    {
-      Job *job;
-      g_mutex_lock (&self->lock);
-      job = g_queue_pop_head (&self->diagnoses);
-      g_mutex_unlock (&self->lock);
-      if (job == NULL)
-        return;
-      if (job_is_current (self, job))
-        run_diagnose (self, job);
-      job_unref (job);
-    }
-}
-
-typedef struct
-{
-  LeafscopeWorker *self;
-  Job             *job;
-} CalibrateContext;
-
-static gboolean
-on_calibrate_progress (const char *stage, int done, int total, gpointer user_data)
-{
-  CalibrateContext *cc = user_data;
-  Msg *msg;
-
-  if (!job_is_current (cc->self, cc->job))
-    return FALSE;
-  msg = msg_new (cc->self, cc->job, MSG_PROGRESS);
-  msg->text = g_strdup (stage);
-  msg->index = (guint) done;
-  msg->total = (guint) total;
-  post (cc->self, msg);
-  /* A photo opened meanwhile shows its verdict after one batch. */
-  run_waiting_diagnoses (cc->self);
-  return job_is_current (cc->self, cc->job);
-}
-
-/* The whole calibration, as one job. */
-static void
-run_calibrate (LeafscopeWorker *self, Job *job)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(LsScope) scope = NULL;
-  g_autofree char *vision = NULL;
-  g_autofree char *written = NULL;
-  CalibrateContext cc = { self, job };
-  LsCalibrateReport report = { 0 };
-  Msg *msg;
-
-  g_mutex_lock (&self->lock);
-  vision = g_strdup (self->vision_dir);
-  g_mutex_unlock (&self->lock);
-  if (vision == NULL)
-    {
-      post_finished (self, job, g_error_new_literal (LEAFSCOPE_WORKER_ERROR, LEAFSCOPE_WORKER_ERROR_VISION_MODEL,
-                                                     _("No vision model is set. Choose one in Preferences.")));
-      return;
-    }
-  scope = ls_calibrate_model (vision, job->train_dir, job->validation_dir, on_calibrate_progress, &cc,
-                              &report, job->cancellable, &error);
-  if (scope == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        post_finished (self, job, g_steal_pointer (&error));
-      return;
-    }
-  if (!ls_calibrate_save (scope, vision, &written, &error))
-    {
-      post_finished (self, job, g_steal_pointer (&error));
-      return;
-    }
-  /* Reload: the next diagnosis uses the new scope. */
-  g_clear_pointer (&self->loaded_vision, g_free);
-  if (!ensure_models (self, &error))
-    {
-      post_finished (self, job, g_steal_pointer (&error));
-      return;
-    }
-  msg = msg_new (self, job, MSG_CALIBRATED);
-  msg->report = report;
-  msg->text = g_steal_pointer (&written);
-  post (self, msg);
-  post_finished (self, job, NULL);
-}
 
 static gpointer
 worker_thread (gpointer data)
@@ -619,8 +223,8 @@ worker_thread (gpointer data)
           /* Errors show with the next job that needs the model.  Models
            * loaded before are announced again: the ones set may have gone
            * back to them since. */
-          if (ensure_models (self, &error))
-            post_loaded (self, self->loaded_vision, self->loaded_text);
+          if (leafscope_worker_ensure_models (self, &error))
+            leafscope_worker_post_loaded (self, self->loaded_vision, self->loaded_text);
           continue;
         }
       /* A waiting diagnosis goes before the next photo of an evaluation. */
@@ -630,33 +234,33 @@ worker_thread (gpointer data)
 
       if (!evaluate)
         {
-          if (job_is_current (self, job))
-            run_diagnose (self, job);
+          if (leafscope_worker_job_is_current (job))
+            leafscope_worker_run_diagnose (self, job);
         }
       else if (job->kind == JOB_CALIBRATE)
         {
           /* One job: it runs waiting diagnoses between its batches. */
-          if (job_is_current (self, job))
-            run_calibrate (self, job);
+          if (leafscope_worker_job_is_current (job))
+            leafscope_worker_run_calibrate (self, job);
           g_mutex_lock (&self->lock);
           if (self->evaluation == job)
             {
               self->evaluation = NULL;
-              job_unref (job);
+              leafscope_worker_job_unref (job);
             }
           g_mutex_unlock (&self->lock);
         }
-      else if (run_evaluate_step (self, job))
+      else if (leafscope_worker_run_evaluate_step (self, job))
         {
           g_mutex_lock (&self->lock);
           if (self->evaluation == job)
             {
               self->evaluation = NULL;
-              job_unref (job);
+              leafscope_worker_job_unref (job);
             }
           g_mutex_unlock (&self->lock);
         }
-      job_unref (job);
+      leafscope_worker_job_unref (job);
     }
   g_clear_pointer (&self->diagnoser, ls_diagnoser_free);
   return NULL;
@@ -679,10 +283,10 @@ leafscope_worker_dispose (GObject *object)
       g_thread_join (self->thread);
       self->thread = NULL;
     }
-  g_queue_clear_full (&self->diagnoses, (GDestroyNotify) job_unref);
-  g_clear_pointer (&self->evaluation, job_unref);
+  g_queue_clear_full (&self->diagnoses, (GDestroyNotify) leafscope_worker_job_unref);
+  g_clear_pointer (&self->evaluation, leafscope_worker_job_unref);
   for (int i = 0; i < N_LANES; i++)
-    g_clear_pointer (&self->current[i], job_unref);
+    g_clear_pointer (&self->current[i], leafscope_worker_job_unref);
   G_OBJECT_CLASS (leafscope_worker_parent_class)->dispose (object);
 }
 
@@ -802,7 +406,7 @@ submit (LeafscopeWorker *self, Job *job)
   g_mutex_lock (&self->lock);
   if (job->lane == LEAFSCOPE_LANE_EVALUATE)
     {
-      g_clear_pointer (&self->evaluation, job_unref);
+      g_clear_pointer (&self->evaluation, leafscope_worker_job_unref);
       self->evaluation = job;
     }
   else
@@ -824,14 +428,21 @@ diagnose_job_new (LeafscopeWorker *self, const LeafscopeDiagnoseParams *params,
 }
 
 guint
-leafscope_worker_diagnose (LeafscopeWorker *self, LsImage *image, const LeafscopeDiagnoseParams *params,
+leafscope_worker_diagnose (LeafscopeWorker *self, LsImage *image, const char *path,
+                           const LeafscopeDiagnoseParams *params,
                            const LeafscopeJobCallbacks *callbacks, gpointer owner)
 {
   Job *job;
 
   g_return_val_if_fail (LEAFSCOPE_IS_WORKER (self), 0);
-  g_return_val_if_fail (image != NULL && params != NULL, 0);
+  g_return_val_if_fail ((image != NULL || path != NULL) && params != NULL, 0);
   job = diagnose_job_new (self, params, callbacks, owner);
+  /* The file wins: it is decoded on the thread as the CLI does. */
+  if (path != NULL)
+    {
+      job->path = g_strdup (path);
+      g_clear_pointer (&image, ls_image_free);
+    }
   job->image = image;
   return submit (self, job);
 }
@@ -911,7 +522,7 @@ leafscope_worker_cancel (LeafscopeWorker *self, LeafscopeLane lane)
       if (owner)
         job->callbacks.cancelled (owner);
     }
-  job_unref (job);
+  leafscope_worker_job_unref (job);
 }
 
 guint

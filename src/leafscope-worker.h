@@ -88,7 +88,10 @@ typedef enum {
   LEAFSCOPE_LANE_EVALUATE,
 } LeafscopeLane;
 
-/* Classifies @image (transfer full) once, reports it, measures its evidence
+/* Classifies the photo once: the file @path when given, decoded as
+ * leafscope-cli diagnose does (ls_diagnoser_load_photo, LS_IMAGE_DECODE_FAST:
+ * big JPEGs at reduced size, so both give the same verdict), else @image
+ * (transfer full; a pasted image has no file).  Reports it, measures its evidence
  * map (ls_diagnoser_explain, coarse then fine, each stage reported; not for
  * a photo that is not_a_leaf or unusable), then describes it: the
  * description's evidence sentences then come from the map shown, and the
@@ -96,6 +99,7 @@ typedef enum {
  * generation number of the job. */
 guint            leafscope_worker_diagnose     (LeafscopeWorker               *self,
                                                 LsImage                       *image,
+                                                const char                    *path,
                                                 const LeafscopeDiagnoseParams *params,
                                                 const LeafscopeJobCallbacks   *callbacks,
                                                 gpointer                       owner);

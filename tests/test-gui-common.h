@@ -3,6 +3,9 @@
 
 #include <gtk/gtk.h>
 
+/* Defined once per program: a second file of a program (test-gui-app.c)
+ * defines TEST_GUI_COMMON_NO_HOOKS before including this header. */
+#ifndef TEST_GUI_COMMON_NO_HOOKS
 /* GTK, fontconfig and the X libraries keep caches for the life of the
  * process; LeakSanitizer reports them at exit.  Our own code is not listed. */
 const char *__lsan_default_suppressions (void);
@@ -42,6 +45,7 @@ __asan_default_options (void)
 {
   return "fast_unwind_on_malloc=0";
 }
+#endif
 
 typedef gboolean (*TestCondition) (gpointer data);
 

@@ -103,7 +103,7 @@ diagnose_once (LeafscopeWorker *worker, GObject *owner, const LsImage *image, in
   params.overrides.temperature = 1.0f;
   params.seed = i;
   memset (&run, 0, sizeof run);
-  leafscope_worker_diagnose (worker, ls_image_copy (image), &params, &callbacks, owner);
+  leafscope_worker_diagnose (worker, ls_image_copy (image), NULL, &params, &callbacks, owner);
   g_assert_true (test_wait_for (finished, NULL, 60));
   g_assert_no_error (run.error);
   g_assert_true (run.classified);

@@ -19,6 +19,11 @@ typedef struct {
   const char * const *stop_strings; /* NULL-terminated, or NULL */
 } LsGenerateOptions;
 
+/* The seed of ls_generate_options_init, so of a first description in
+ * `leafscope-cli diagnose` (no --seed) and in the window (a new photo): the
+ * same photo gets the same text in both, on every run. */
+#define LS_GENERATE_DEFAULT_SEED 0
+
 void ls_generate_options_init (LsGenerateOptions *options);
 
 /* Why a generation ended.  LS_STOP_CONTEXT_FULL: the sequence (prompt +

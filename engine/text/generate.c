@@ -40,7 +40,7 @@ ls_generate_options_init (LsGenerateOptions *options)
   options->top_k = 0;
   options->top_p = 1.0f;
   options->repetition_penalty = 1.0f;
-  options->seed = 0;
+  options->seed = LS_GENERATE_DEFAULT_SEED;
   options->stop_strings = NULL;
 }
 

@@ -207,7 +207,7 @@ ls_cli_diagnose (int argc, char **argv)
   gboolean quiet = FALSE;
   double threshold = LS_SCOPE_DEFAULT_THRESHOLD;
   int max_new_tokens = 0;
-  gint64 seed = 0;
+  gint64 seed = LS_GENERATE_DEFAULT_SEED;
   gboolean greedy = FALSE;
   gboolean exact_decode = FALSE;
   const GOptionEntry entries[] = {
