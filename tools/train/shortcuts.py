@@ -24,7 +24,8 @@ engine's 256 px working size and resized to 224 (nearest) where needed.
   position with the least leaf under it): share of predictions that change.
 - (c) blur test: Gaussian blur sigma 5 px of the 224 input (reflect padding);
   per true class, share of predictions kept; and the share of bean-rust
-  predictions that stay bean rust (the issue's number).  Also, as a check
+  predictions that stay bean rust (the issue's number); the mean p(bean rust)
+  of those photos before and after the blur.  Also, as a check
   outside the fine-tuning's blur range (finetune_vit.py trains Gaussian blurs):
   the 224 input reduced to 28 x 28 (area) and enlarged back (bilinear):
   share of bean-rust predictions kept (lowres_rust_kept).
@@ -222,12 +223,16 @@ class Validation:
         r["hand_flip_background"] = {LABELS[c]: float(flip_bg[self.y == c].float().mean()) for c in range(3)}
         r["hand_flip"] = float(torch.cat([flip_leaf, flip_bg]).float().mean())
         r["hand_flips_to"] = {LABELS[c]: int((ph[torch.cat([flip_leaf, flip_bg])] == c).sum()) for c in range(3)}
-        pb = probs(model, self.blur_x).argmax(-1)
+        pbp = probs(model, self.blur_x)
+        pb = pbp.argmax(-1)
         r["blur_kept_per_class"] = {LABELS[c]: float((pb[self.y == c] == pred[self.y == c]).float().mean())
                                     for c in range(3)}
         rust = pred == 1
         r["blur_rust_kept"] = float((pb[rust] == 1).float().mean()) if bool(rust.any()) else 0.0
         r["blur_rust_kept_n"] = "%d/%d" % (int((pb[rust] == 1).sum()), int(rust.sum()))
+        # how sure: the argmax test counts a near-uniform answer with bean rust on top as kept
+        r["rust_p_mean"] = float(p[rust, 1].mean()) if bool(rust.any()) else 0.0
+        r["blur_rust_p_mean"] = float(pbp[rust, 1].mean()) if bool(rust.any()) else 0.0
         pl = probs(model, self.lowres_x).argmax(-1)
         r["lowres_rust_kept"] = float((pl[rust] == 1).float().mean()) if bool(rust.any()) else 0.0
         r["lowres_rust_kept_n"] = "%d/%d" % (int((pl[rust] == 1).sum()), int(rust.sum()))
