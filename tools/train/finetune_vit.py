@@ -204,7 +204,8 @@ def select(log, min_accuracy):
     is at least @min_accuracy (the shipped model's), the one with the smallest
     worst goal ratio max(hand flip / 0.02, swap flip / 0.05, blur rust kept /
     0.5); ties -> higher accuracy.  None when no evaluation qualifies."""
-    ok = [r for r in log if r["accuracy"] >= min_accuracy - 1e-9]
+    # counts, not floats: the log's accuracy is a float32 (125/133 -> 0.93984962 < 125/133 in float64)
+    ok = [r for r in log if r["correct"] >= math.ceil(min_accuracy * r["n"] - 1e-6)]
     if not ok:
         return None
 
