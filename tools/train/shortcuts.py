@@ -24,7 +24,11 @@ engine's 256 px working size and resized to 224 (nearest) where needed.
   position with the least leaf under it): share of predictions that change.
 - (c) blur test: Gaussian blur sigma 5 px of the 224 input (reflect padding);
   per true class, share of predictions kept; and the share of bean-rust
-  predictions that stay bean rust (the issue's number).
+  predictions that stay bean rust (the issue's number); the mean p(bean rust)
+  of those photos before and after the blur.  Also, as a check
+  outside the fine-tuning's blur range (finetune_vit.py trains Gaussian blurs):
+  the 224 input reduced to 28 x 28 (area) and enlarged back (bilinear):
+  share of bean-rust predictions kept (lowres_rust_kept).
 - (d) background swap: each photo's leaf (leaf mask) placed on the background
   of a photo of another class (that photo's own leaf filled in from its
   surroundings by a normalized Gaussian blur): share of predictions that change.
@@ -189,6 +193,9 @@ class Validation:
         self.hand_x = torch.stack(xs)
         # (c) blur
         self.blur_x = gaussian_blur(self.x01, 5.0)
+        # (c') a blur of another kind, for a check the fine-tuning does not train on
+        self.lowres_x = F.interpolate(F.interpolate(self.x01, size=(28, 28), mode="area"),
+                                      size=(SIZE, SIZE), mode="bilinear", align_corners=False)
         # (d) background swap: photo i on the background of a photo of another class
         g = np.random.RandomState(13)
         n = len(self.y)
@@ -216,12 +223,19 @@ class Validation:
         r["hand_flip_background"] = {LABELS[c]: float(flip_bg[self.y == c].float().mean()) for c in range(3)}
         r["hand_flip"] = float(torch.cat([flip_leaf, flip_bg]).float().mean())
         r["hand_flips_to"] = {LABELS[c]: int((ph[torch.cat([flip_leaf, flip_bg])] == c).sum()) for c in range(3)}
-        pb = probs(model, self.blur_x).argmax(-1)
+        pbp = probs(model, self.blur_x)
+        pb = pbp.argmax(-1)
         r["blur_kept_per_class"] = {LABELS[c]: float((pb[self.y == c] == pred[self.y == c]).float().mean())
                                     for c in range(3)}
         rust = pred == 1
         r["blur_rust_kept"] = float((pb[rust] == 1).float().mean()) if bool(rust.any()) else 0.0
         r["blur_rust_kept_n"] = "%d/%d" % (int((pb[rust] == 1).sum()), int(rust.sum()))
+        # how sure: the argmax test counts a near-uniform answer with bean rust on top as kept
+        r["rust_p_mean"] = float(p[rust, 1].mean()) if bool(rust.any()) else 0.0
+        r["blur_rust_p_mean"] = float(pbp[rust, 1].mean()) if bool(rust.any()) else 0.0
+        pl = probs(model, self.lowres_x).argmax(-1)
+        r["lowres_rust_kept"] = float((pl[rust] == 1).float().mean()) if bool(rust.any()) else 0.0
+        r["lowres_rust_kept_n"] = "%d/%d" % (int((pl[rust] == 1).sum()), int(rust.sum()))
         ps = probs(model, self.swap_x).argmax(-1)
         r["swap_flip"] = float((ps != pred).float().mean())
         r["swap_flip_per_class"] = {LABELS[c]: float((ps[self.y == c] != pred[self.y == c]).float().mean())
