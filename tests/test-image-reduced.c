@@ -127,19 +127,19 @@ test_for_model (void)
   LsPreprocessConfig config;
   ls_preprocess_config_init_default (&config);  /* 224 x 224 */
 
-  g_autoptr(LsImage) fast = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_FAST, &error);
+  g_autoptr(LsImage) fast = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_FAST, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpint (fast->width, ==, 1000);   /* 1/4: 500 >= 2 x 224 */
   g_assert_cmpint (fast->height, ==, 500);
 
-  g_autoptr(LsImage) exact = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_EXACT, &error);
+  g_autoptr(LsImage) exact = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_EXACT, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpint (exact->width, ==, 4000);
   g_assert_cmpint (exact->height, ==, 2000);
 
   /* {"shortest_edge": 300}: both sides kept >= 600, so only 1/2 fits. */
   config.shortest_edge = 300;
-  g_autoptr(LsImage) edge = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_FAST, &error);
+  g_autoptr(LsImage) edge = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_FAST, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpint (edge->width, ==, 2000);
   g_assert_cmpint (edge->height, ==, 1000);
@@ -147,9 +147,26 @@ test_for_model (void)
   /* No resize: the model sees the photo's own pixels, so never reduced. */
   config.shortest_edge = 0;
   config.do_resize = FALSE;
-  g_autoptr(LsImage) whole = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_FAST, &error);
+  g_autoptr(LsImage) whole = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_FAST, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpint (whole->width, ==, 4000);
+
+  /* A longer side asked for (the findings' lesion count): a square photo
+   * the model alone would take at 1/8 (500 >= 448) keeps 1/4 (1000 >= 768);
+   * the 4000 x 2000 one already has it at 1/4. */
+  ls_preprocess_config_init_default (&config);
+  g_autofree char *square = save (tmp, "square.jpg", 4000, 4000, "jpeg");
+  g_autoptr(LsImage) model_only = ls_image_load_for_model (square, &config, LS_IMAGE_DECODE_FAST, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (model_only->width, ==, 500);
+  g_autoptr(LsImage) with_detail = ls_image_load_for_model (square, &config, LS_IMAGE_DECODE_FAST, 768, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (with_detail->width, ==, 1000);
+  g_assert_cmpint (with_detail->height, ==, 1000);
+  g_autoptr(LsImage) wide = ls_image_load_for_model (path, &config, LS_IMAGE_DECODE_FAST, 768, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (wide->width, ==, 1000);
+  g_assert_cmpint (wide->height, ==, 500);
   ls_test_remove_tree (tmp);
 }
 

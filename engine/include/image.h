@@ -62,11 +62,14 @@ typedef enum {
 
 /* Loads @path for a model whose processor is @config: with
  * LS_IMAGE_DECODE_FAST, ls_image_load_for_input() for the size the
- * processor resizes to (the exact decode when @config does not resize);
- * with LS_IMAGE_DECODE_EXACT, ls_image_load(). */
+ * processor resizes to (the exact decode when @config does not resize),
+ * reduced no further than keeps the longer side >= @min_long_side (what
+ * else reads the photo needs, e.g. the findings' lesion count; 0: only the
+ * model); with LS_IMAGE_DECODE_EXACT, ls_image_load(). */
 LsImage *ls_image_load_for_model (const char               *path,
                                   const LsPreprocessConfig *config,
                                   LsImageDecode             decode,
+                                  int                       min_long_side,
                                   GError                  **error);
 /* Copies 8-bit RGB or RGBA pixels (e.g. from a GdkTexture download). */
 LsImage *ls_image_new_from_data  (const guint8 *data,

@@ -215,7 +215,11 @@ ls_diagnoser_load_photo (LsDiagnoser *self, const char *path, LsImageDecode deco
                          GError **error)
 {
   g_return_val_if_fail (self != NULL && path != NULL, NULL);
-  return ls_image_load_for_model (path, ls_vit_get_preprocess_config (self->vit), decode, error);
+  /* The lesion count reads the photo at up to LS_FINDINGS_DETAIL_SIZE: a
+   * reduced decode must not count lesions on fewer pixels than the exact
+   * one (small rust pustules vanish first). */
+  return ls_image_load_for_model (path, ls_vit_get_preprocess_config (self->vit), decode,
+                                  LS_FINDINGS_DETAIL_SIZE, error);
 }
 
 /* The status of the photo (scope.h decides); d->probs become calibrated. */

@@ -79,6 +79,7 @@ typedef struct {
   int      rows_done; /* bottom edge of the decoded area so far */
   int      max_side;  /* > 0: scale down to fit (thumbnails) */
   int      min_side;  /* > 0, JPEG: DCT-scale down, keeping both sides >= this */
+  int      min_long;  /* ... and the longer side >= this */
 } SizeCheck;
 
 static void
@@ -187,7 +188,8 @@ on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer user_
        * for, so asking exactly ceil(side / k) leaves nothing for the
        * loader to rescale. */
       for (int k = 8; k >= 2; k /= 2)
-        if ((MIN (width, height) + k - 1) / k >= check->min_side)
+        if ((MIN (width, height) + k - 1) / k >= check->min_side
+            && (MAX (width, height) + k - 1) / k >= check->min_long)
           {
             gdk_pixbuf_loader_set_size (loader, (width + k - 1) / k, (height + k - 1) / k);
             break;
@@ -196,7 +198,7 @@ on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer user_
 }
 
 static LsImage *
-decode (GBytes *bytes, int max_side, int min_side, GError **error)
+decode (GBytes *bytes, int max_side, int min_side, int min_long, GError **error)
 {
   gsize size = 0;
   const guint8 *data = g_bytes_get_data (bytes, &size);
@@ -221,7 +223,8 @@ decode (GBytes *bytes, int max_side, int min_side, GError **error)
     }
   /* Only JPEG scales inside the decoder; other loaders would decode whole
    * and then rescale with their own filter. */
-  SizeCheck check = { 0, 0, FALSE, 0, max_side, strcmp (format, "jpeg") == 0 ? min_side : 0 };
+  gboolean jpeg = strcmp (format, "jpeg") == 0;
+  SizeCheck check = { 0, 0, FALSE, 0, max_side, jpeg ? min_side : 0, jpeg ? min_long : 0 };
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared), &check);
   g_signal_connect (loader, "area-updated", G_CALLBACK (on_area_updated), &check);
 
@@ -300,11 +303,11 @@ decode (GBytes *bytes, int max_side, int min_side, GError **error)
 LsImage *
 ls_image_new_from_bytes (GBytes *bytes, GError **error)
 {
-  return decode (bytes, 0, 0, error);
+  return decode (bytes, 0, 0, 0, error);
 }
 
 static LsImage *
-load_file (const char *path, int max_side, int min_side, GError **error)
+load_file (const char *path, int max_side, int min_side, int min_long, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, &local_error);
@@ -315,7 +318,7 @@ load_file (const char *path, int max_side, int min_side, GError **error)
       return NULL;
     }
   g_autoptr(GBytes) bytes = g_mapped_file_get_bytes (mapped);
-  LsImage *image = decode (bytes, max_side, min_side, &local_error);
+  LsImage *image = decode (bytes, max_side, min_side, min_long, &local_error);
   if (image == NULL)
     {
       g_set_error (error, LS_ERROR, local_error->code, "%s: %s", path, local_error->message);
@@ -327,30 +330,37 @@ load_file (const char *path, int max_side, int min_side, GError **error)
 LsImage *
 ls_image_load (const char *path, GError **error)
 {
-  return load_file (path, 0, 0, error);
+  return load_file (path, 0, 0, 0, error);
 }
 
 LsImage *
 ls_image_load_thumbnail (const char *path, int max_side, GError **error)
 {
   g_return_val_if_fail (max_side > 0, NULL);
-  return load_file (path, max_side, 0, error);
+  return load_file (path, max_side, 0, 0, error);
+}
+
+static LsImage *
+load_for_input (const char *path, int input_width, int input_height, int min_long_side,
+                GError **error)
+{
+  /* Both sides at least LS_IMAGE_REDUCE_MARGIN times the input's larger
+   * side (a rotated photo swaps its sides): the resize to the input still
+   * averages several decoded pixels into each. */
+  gint64 min_side = (gint64) MAX (input_width, input_height) * LS_IMAGE_REDUCE_MARGIN;
+  return load_file (path, 0, (int) MIN (min_side, G_MAXINT), MAX (min_long_side, 0), error);
 }
 
 LsImage *
 ls_image_load_for_input (const char *path, int input_width, int input_height, GError **error)
 {
   g_return_val_if_fail (input_width > 0 && input_height > 0, NULL);
-  /* Both sides at least LS_IMAGE_REDUCE_MARGIN times the input's larger
-   * side (a rotated photo swaps its sides): the resize to the input still
-   * averages several decoded pixels into each. */
-  gint64 min_side = (gint64) MAX (input_width, input_height) * LS_IMAGE_REDUCE_MARGIN;
-  return load_file (path, 0, (int) MIN (min_side, G_MAXINT), error);
+  return load_for_input (path, input_width, input_height, 0, error);
 }
 
 LsImage *
 ls_image_load_for_model (const char *path, const LsPreprocessConfig *config,
-                         LsImageDecode decode, GError **error)
+                         LsImageDecode decode, int min_long_side, GError **error)
 {
   g_return_val_if_fail (path != NULL && config != NULL, NULL);
   if (decode == LS_IMAGE_DECODE_FAST && config->do_resize)
@@ -360,7 +370,7 @@ ls_image_load_for_model (const char *path, const LsPreprocessConfig *config,
       int w = config->shortest_edge > 0 ? config->shortest_edge : config->width;
       int h = config->shortest_edge > 0 ? config->shortest_edge : config->height;
       if (w > 0 && h > 0)
-        return ls_image_load_for_input (path, w, h, error);
+        return load_for_input (path, w, h, min_long_side, error);
     }
   return ls_image_load (path, error);
 }
