@@ -1,6 +1,7 @@
 /* test-matvec.c: the row-times-matrix kernels against a double-precision
  * reference computed here, for both weight layouts, F32 and F16 (unaligned
  * too), sizes that hit every vector tail, and 1-3 threads. */
+#include <stdatomic.h>
 #include <glib.h>
 #include <math.h>
 #include <string.h>
@@ -175,6 +176,62 @@ test_repeated_calls (gconstpointer data)
   g_free (y);
 }
 
+typedef struct {
+  int         n_chunks;
+  _Atomic int *seen;   /* how many times each chunk ran */
+} ChunkCount;
+
+static void
+count_chunk (gpointer data, int chunk, int n_chunks)
+{
+  ChunkCount *c = data;
+  g_assert_cmpint (n_chunks, ==, c->n_chunks);
+  g_assert_cmpint (chunk, >=, 0);
+  g_assert_cmpint (chunk, <, n_chunks);
+  atomic_fetch_add (&c->seen[chunk], 1);
+}
+
+static void
+test_run_chunks (gconstpointer data)
+{
+  /* Every chunk runs exactly once and all have run when the call returns,
+   * also between row-split products on the same threads (a late worker of
+   * one job must not run a chunk of the next twice), with and without the
+   * workers spinning between jobs. */
+  int spin_us = GPOINTER_TO_INT (data);
+  int in = 1024, out = 640;
+  g_autofree float *w = g_new (float, in * out);
+  g_autofree float *x = g_new (float, in);
+  g_autofree float *y = g_new (float, out);
+  for (int k = 0; k < in * out; k++)
+    w[k] = (k % 3) - 1.0f;
+  for (int i = 0; i < in; i++)
+    x[i] = (float) (i % 5);
+
+  for (int threads = 1; threads <= 4; threads++)
+    {
+      g_autoptr(LsMatvec) mv = ls_matvec_new (threads);
+      ls_matvec_set_spin_us (mv, spin_us);
+      for (int round = 0; round < 300; round++)
+        {
+          ChunkCount c = { 1 + round % 17, NULL };
+          c.seen = g_new0 (_Atomic int, c.n_chunks);
+          ls_matvec_run_chunks (mv, count_chunk, &c, c.n_chunks);
+          for (int k = 0; k < c.n_chunks; k++)
+            g_assert_cmpint (atomic_load (&c.seen[k]), ==, 1);
+          g_free ((gpointer) c.seen);
+          if (round % 3 == 0)
+            {
+              ls_matvec_in_out (mv, y, x, w, LS_DTYPE_F32, NULL, in, out);
+              double s = 0;
+              for (int i = 0; i < in; i++)
+                s += x[i] * w[i * out + 5];
+              g_assert_cmpfloat (y[5], ==, s);
+            }
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -191,5 +248,7 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Matvec/default-path", test_default_path);
   g_test_add_data_func ("/Engine/Matvec/repeated-calls/2-threads", GINT_TO_POINTER (2), test_repeated_calls);
   g_test_add_data_func ("/Engine/Matvec/repeated-calls/8-threads", GINT_TO_POINTER (8), test_repeated_calls);
+  g_test_add_data_func ("/Engine/Matvec/run-chunks/spinning", GINT_TO_POINTER (200), test_run_chunks);
+  g_test_add_data_func ("/Engine/Matvec/run-chunks/sleeping", GINT_TO_POINTER (0), test_run_chunks);
   return g_test_run ();
 }

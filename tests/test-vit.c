@@ -425,6 +425,59 @@ test_cancel (void)
   g_assert_error (error, LS_ERROR, LS_ERROR_INVALID_ARGUMENT);
 }
 
+typedef struct {
+  LsVit       *vit;
+  const float *pixels;
+  int          batch;
+  const LsVitOutput *expected;
+} Concurrent;
+
+static gpointer
+forward_again (gpointer data)
+{
+  Concurrent *c = data;
+  gsize bhtt = (gsize) c->batch * c->expected->num_heads * c->expected->tokens * c->expected->tokens;
+  for (int round = 0; round < 20; round++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(LsVitOutput) out = ls_vit_forward (c->vit, c->pixels, c->batch,
+                                                   LS_VIT_OUTPUT_ATTENTIONS, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpmem (out->logits, c->batch * 3 * sizeof (float),
+                       c->expected->logits, c->batch * 3 * sizeof (float));
+      g_assert_cmpmem (out->attentions, c->expected->num_layers * bhtt * sizeof (float),
+                       c->expected->attentions, c->expected->num_layers * bhtt * sizeof (float));
+    }
+  return NULL;
+}
+
+/* One LsVit used by several threads at once: the element-wise steps run on
+ * the model's threads for one call and on the caller's thread for the
+ * others, and every call gives the bytes a lone call gives. */
+static void
+test_concurrent (void)
+{
+  g_autofree char *dir = ls_test_fixture ("vit-tiny", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LsVit) vit = ls_vit_load (dir, &error);
+  g_assert_no_error (error);
+  g_autofree char *path = g_build_filename (dir, "expected.safetensors", NULL);
+  g_autoptr(LsSafetensors) st = ls_safetensors_open (path, &error);
+  g_assert_no_error (error);
+  int B;
+  g_autofree float *pixels = load_batch (st, ls_vit_get_config (vit)->image_size, &B);
+  g_autoptr(LsVitOutput) expected = ls_vit_forward (vit, pixels, B, LS_VIT_OUTPUT_ATTENTIONS,
+                                                    NULL, &error);
+  g_assert_no_error (error);
+
+  Concurrent c = { vit, pixels, B, expected };
+  GThread *threads[4];
+  for (int i = 0; i < 4; i++)
+    threads[i] = g_thread_new ("forward", forward_again, &c);
+  for (int i = 0; i < 4; i++)
+    g_thread_join (threads[i]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -437,5 +490,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Vit/encoder-reference", test_encoder_reference);
   g_test_add_func ("/Engine/Vit/bad-checkpoints", test_bad_checkpoints);
   g_test_add_func ("/Engine/Vit/cancel", test_cancel);
+  g_test_add_func ("/Engine/Vit/concurrent", test_concurrent);
   return g_test_run ();
 }

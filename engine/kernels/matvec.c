@@ -29,7 +29,9 @@ typedef LsMatvecRowsFn  RowsFn;
 
 typedef struct {
   KernelFn     fn;      /* a chunk is a range of outputs... */
-  RowsFn       rows_fn; /* ...or, when set, a range of input rows */
+  RowsFn       rows_fn; /* ...or, when set, a range of input rows... */
+  LsMatvecChunkFn chunk_fn;  /* ...or, when set, whatever chunk_fn does */
+  gpointer     chunk_data;
   float       *y;
   const float *x;
   const void  *w;
@@ -46,6 +48,7 @@ typedef struct {
 
 struct _LsMatvec {
   int        n_threads;
+  _Atomic int spin_us;   /* SPIN_US unless set; read by the workers */
   GThread  **threads;    /* n_threads - 1 workers; the caller works too */
   Worker    *workers;
   const LsMatvecKernels *kernels;  /* of the path chosen */
@@ -105,7 +108,9 @@ work (LsMatvec *self, int index)
         return;  /* all claimed, or a job that is over */
       const Job *job = &self->job;
       int chunk = (int) (c & 0xffffffffu);
-      if (job->rows_fn != NULL)
+      if (job->chunk_fn != NULL)
+        job->chunk_fn (job->chunk_data, chunk, job->n_chunks);
+      else if (job->rows_fn != NULL)
         {
           float *acc = self->partial + (gsize) index * self->partial_size;
           if (touched != (c >> 32))
@@ -133,7 +138,7 @@ worker_main (gpointer data)
 
   for (;;)
     {
-      gint64 spin_until = g_get_monotonic_time () + SPIN_US;
+      gint64 spin_until = g_get_monotonic_time () + atomic_load (&self->spin_us);
       guint spins = 0;
       while (atomic_load (&self->generation) == seen && !atomic_load (&self->quit))
         {
@@ -215,7 +220,7 @@ run_rows (LsMatvec *self, RowsFn fn, float *y, const float *x, const void *w,
   for (int t = 0; t < self->n_threads; t++)
     atomic_store (&self->used[t], 0);
 
-  Job job = { NULL, fn, y, x, w, b, in, out, MIN (4 * self->n_threads, in), 1 };
+  Job job = { NULL, fn, NULL, NULL, y, x, w, b, in, out, MIN (4 * self->n_threads, in), 1 };
   run_parallel (self, &job);
 
   for (int t = 0; t < self->n_threads; t++)
@@ -227,7 +232,7 @@ static void
 run_columns (LsMatvec *self, KernelFn fn, float *y, const float *x, const void *w,
              const float *b, int in, int out, int align)
 {
-  Job job = { fn, NULL, y, x, w, b, in, out, 1, align };
+  Job job = { fn, NULL, NULL, NULL, y, x, w, b, in, out, 1, align };
 
   if (self->n_threads == 1 || (gint64) in * out < MIN_PARALLEL_WEIGHTS)
     {
@@ -254,6 +259,7 @@ ls_matvec_new_for_path (int n_threads, LsCpuPath path)
   if (n_threads <= 0)
     n_threads = openblas_get_num_threads ();
   self->n_threads = CLAMP (n_threads, 1, 64);
+  atomic_store (&self->spin_us, SPIN_US);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
 
@@ -316,6 +322,27 @@ ls_matvec_out_in (LsMatvec *self, float *y, const float *x, const void *w, LsDty
 {
   g_return_if_fail ((guint) dtype < LS_MATVEC_N_DTYPES);
   run_columns (self, self->kernels->out_in[dtype], y, x, w, b, in, out, 4);
+}
+
+void
+ls_matvec_run_chunks (LsMatvec *self, LsMatvecChunkFn fn, gpointer data, int n_chunks)
+{
+  if (n_chunks <= 0)
+    return;
+  if (self->n_threads == 1 || n_chunks == 1)
+    {
+      for (int c = 0; c < n_chunks; c++)
+        fn (data, c, n_chunks);
+      return;
+    }
+  Job job = { NULL, NULL, fn, data, NULL, NULL, NULL, NULL, 0, 0, n_chunks, 1 };
+  run_parallel (self, &job);
+}
+
+void
+ls_matvec_set_spin_us (LsMatvec *self, int spin_us)
+{
+  atomic_store (&self->spin_us, MAX (spin_us, 0));
 }
 
 void

@@ -50,6 +50,21 @@ void        ls_matvec_out_in     (LsMatvec    *self,
                                   const float *b,
                                   int          in,
                                   int          out);
+
+/* Runs fn (data, chunk, n_chunks) for every chunk in [0, n_chunks) on the
+ * threads (the caller works too), in no set order, and returns when all are
+ * done: the element-wise steps between the products of a batch (LayerNorm,
+ * GELU, softmax) run on every core instead of one. */
+typedef void (*LsMatvecChunkFn) (gpointer data, int chunk, int n_chunks);
+void        ls_matvec_run_chunks (LsMatvec       *self,
+                                  LsMatvecChunkFn fn,
+                                  gpointer        data,
+                                  int             n_chunks);
+/* How long (microseconds) an idle worker spins before it sleeps; the default
+ * suits decoding, whose calls come back to back.  Between products that
+ * OpenBLAS runs on the same cores, spinning only takes time from its threads. */
+void        ls_matvec_set_spin_us (LsMatvec   *self,
+                                   int         spin_us);
 void        ls_matvec_free       (LsMatvec    *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LsMatvec, ls_matvec_free)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ls-error.h"
+#include "matvec.h"
 #include "ops.h"
 
 typedef struct {
@@ -43,6 +44,14 @@ struct _LsVit {
   VitLayer    *layers;    /* [L] */
   const float *ln_w, *ln_b;          /* (C) final layernorm */
   const float *head_w, *head_b;      /* (num_labels, C), (num_labels) */
+
+  /* Threads for the element-wise steps between the products (LayerNorm,
+   * GELU, softmax, residual adds), which OpenBLAS leaves to one core: with
+   * its 2 threads on 2 cores, they took about 10 % of a ViT-B/16 image
+   * serially (perf, SkylakeX core).  One forward call uses them at a time
+   * (@threads_lock); a concurrent call runs those steps on its own thread. */
+  LsMatvec    *threads;
+  GMutex       threads_lock;
 };
 
 /* ---------------------------------------------------------------- loading */
@@ -118,6 +127,11 @@ ls_vit_new (LsCheckpoint *checkpoint, const LsVitConfig *config, const char *pre
     }
 
   g_autoptr(LsVit) self = g_new0 (LsVit, 1);
+  g_mutex_init (&self->threads_lock);
+  self->threads = ls_matvec_new (0);
+  /* Wake-ups cost microseconds; spinning between the steps would take the
+   * cores from OpenBLAS' threads for up to its length after each step. */
+  ls_matvec_set_spin_us (self->threads, 0);
   self->config = *config;
   self->config.labels = g_strdupv (config->labels);
   self->with_classifier = with_classifier;
@@ -268,6 +282,8 @@ ls_vit_free (LsVit *self)
     return;
   g_strfreev (self->config.labels);
   g_free (self->layers);
+  ls_matvec_free (self->threads);
+  g_mutex_clear (&self->threads_lock);
   if (self->owned_checkpoint != NULL)
     ls_checkpoint_free (self->owned_checkpoint);
   g_free (self);
@@ -299,16 +315,87 @@ typedef struct {
   float *ctx;       /* (B*T, C) attention output before the projection */
   float *proj;      /* (B*T, C) */
   float *mlp;       /* (B*T, F) */
-  float *scores;    /* (T, T) one head's attention when not kept */
+  float *scores;    /* (H, T, T) one image's attention when not kept */
 } Scratch;
 
+/* One element-wise step over @rows rows of @dim values, cut into chunks of
+ * whole rows for the threads. */
+typedef enum {
+  STEP_LAYERNORM,  /* out = LayerNorm (x) */
+  STEP_ADD,        /* out += x */
+  STEP_ACTIVATE,   /* out = act (out) */
+  STEP_SOFTMAX,    /* out = softmax (out), row-wise */
+} StepKind;
+
+typedef struct {
+  StepKind      kind;
+  float        *out;
+  const float  *x;
+  const float  *gamma, *beta;
+  float         eps;
+  LsActivation  act;
+  int           rows, dim;
+} Step;
+
 static void
-scratch_plan (Scratch *s, int B, int T, int N, int C, int F, int K)
+step_chunk (gpointer data, int chunk, int n_chunks)
+{
+  const Step *st = data;
+  int r0 = (int) ((gint64) st->rows * chunk / n_chunks);
+  int r1 = (int) ((gint64) st->rows * (chunk + 1) / n_chunks);
+  gsize off = (gsize) r0 * st->dim, count = (gsize) (r1 - r0) * st->dim;
+
+  if (r0 >= r1)
+    return;
+  switch (st->kind)
+    {
+    case STEP_LAYERNORM:
+      ls_layernorm (st->out + off, st->x + off, st->gamma, st->beta, r1 - r0, st->dim, st->eps);
+      break;
+    case STEP_ADD:
+      ls_add_inplace (st->out + off, st->x + off, count);
+      break;
+    case STEP_ACTIVATE:
+      ls_activation_apply (st->act, st->out + off, count);
+      break;
+    case STEP_SOFTMAX:
+      ls_softmax_rows (st->out + off, r1 - r0, st->dim);
+      break;
+    }
+}
+
+/* Runs @st on @pool's threads, or on this one when @pool is NULL.  Each row
+ * is computed as it would be alone: the results do not depend on the cut. */
+static void
+run_step (LsMatvec *pool, Step st)
+{
+  int n_chunks = pool != NULL ? MIN (4 * ls_matvec_get_n_threads (pool), st.rows) : 1;
+  if (n_chunks <= 1)
+    step_chunk (&st, 0, 1);
+  else
+    ls_matvec_run_chunks (pool, step_chunk, &st, n_chunks);
+}
+
+static void
+layernorm (LsMatvec *pool, float *out, const float *x, const float *gamma, const float *beta,
+           int rows, int dim, float eps)
+{
+  run_step (pool, (Step) { STEP_LAYERNORM, out, x, gamma, beta, eps, 0, rows, dim });
+}
+
+static void
+add_inplace (LsMatvec *pool, float *out, const float *x, int rows, int dim)
+{
+  run_step (pool, (Step) { STEP_ADD, out, x, NULL, NULL, 0.0f, 0, rows, dim });
+}
+
+static void
+scratch_plan (Scratch *s, int B, int T, int N, int C, int F, int K, int H)
 {
   gsize bt = (gsize) B * T;
   gsize sizes[] = {
     (gsize) B * N * K, (gsize) B * N * C, bt * C, bt * C, bt * C, bt * C, bt * C,
-    bt * C, bt * C, bt * F, (gsize) T * T,
+    bt * C, bt * C, bt * F, (gsize) H * T * T,
   };
   float **slots[] = {
     &s->patches, &s->embed, &s->x, &s->xn, &s->q, &s->k, &s->v,
@@ -348,7 +435,7 @@ im2col (float *patches, const float *pixels, int B, int S, int P)
 /* Multi-head attention on s->xn for layer @y into s->proj; the softmax
  * matrices go to @keep (B, H, T, T) when given. */
 static void
-attention (LsVit *self, const VitLayer *y, Scratch *s, int B, int T, float *keep)
+attention (LsVit *self, LsMatvec *pool, const VitLayer *y, Scratch *s, int B, int T, float *keep)
 {
   const LsVitConfig *c = &self->config;
   int C = c->hidden_size, H = c->num_heads, D = C / H;
@@ -359,20 +446,27 @@ attention (LsVit *self, const VitLayer *y, Scratch *s, int B, int T, float *keep
   ls_linear (s->k, s->xn, y->k_w, y->k_b, n, C, C);
   ls_linear (s->v, s->xn, y->v_w, y->v_b, n, C, C);
 
-  /* Heads are column blocks of width D in (T, C): strided views, no copy. */
+  /* Heads are column blocks of width D in (T, C): strided views, no copy.
+   * Every head's scores first, so that one softmax step covers all of them. */
   for (int b = 0; b < B; b++)
-    for (int h = 0; h < H; h++)
-      {
-        gsize off = (gsize) b * T * C + (gsize) h * D;
-        float *scores = keep != NULL ? keep + ((gsize) b * H + h) * T * T : s->scores;
-        /* scores (T, T) = scale * Q (T, D) . K^T */
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, T, D,
-                     scale, s->q + off, C, s->k + off, C, 0.0f, scores, T);
-        ls_softmax_rows (scores, T, T);
-        /* ctx (T, D) = scores (T, T) . V (T, D) */
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, T, D, T,
-                     1.0f, scores, T, s->v + off, C, 0.0f, s->ctx + off, C);
-      }
+    {
+      float *probs = keep != NULL ? keep + (gsize) b * H * T * T : s->scores;
+      for (int h = 0; h < H; h++)
+        {
+          gsize off = (gsize) b * T * C + (gsize) h * D;
+          /* scores (T, T) = scale * Q (T, D) . K^T */
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, T, D,
+                       scale, s->q + off, C, s->k + off, C, 0.0f, probs + (gsize) h * T * T, T);
+        }
+      run_step (pool, (Step) { STEP_SOFTMAX, probs, NULL, NULL, NULL, 0.0f, 0, H * T, T });
+      for (int h = 0; h < H; h++)
+        {
+          gsize off = (gsize) b * T * C + (gsize) h * D;
+          /* ctx (T, D) = probs (T, T) . V (T, D) */
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, T, D, T,
+                       1.0f, probs + (gsize) h * T * T, T, s->v + off, C, 0.0f, s->ctx + off, C);
+        }
+    }
 
   ls_linear (s->proj, s->ctx, y->o_w, y->o_b, n, C, C);
 }
@@ -411,7 +505,9 @@ ls_vit_forward (LsVit *self, const float *pixel_values, int batch, LsVitOutputFl
     out->hidden_states = g_new (float, (gsize) (L + 1) * btc);
 
   Scratch s;
-  scratch_plan (&s, B, T, N, C, F, K);
+  scratch_plan (&s, B, T, N, C, F, K, H);
+  /* NULL when another call has the threads: its steps then run here. */
+  LsMatvec *pool = g_mutex_trylock (&self->threads_lock) ? self->threads : NULL;
 
   /* Embeddings: (B*N, C) = patches . W^T + b, then CLS and positions. */
   im2col (s.patches, pixel_values, B, S, P);
@@ -437,28 +533,32 @@ ls_vit_forward (LsVit *self, const float *pixel_values, int batch, LsVitOutputFl
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
+          if (pool != NULL)
+            g_mutex_unlock (&self->threads_lock);
           g_free (s.arena);
           return NULL;
         }
       const VitLayer *y = &self->layers[l];
       int n = B * T;
 
-      ls_layernorm (s.xn, s.x, y->ln1_w, y->ln1_b, n, C, c->layer_norm_eps);
-      attention (self, y, &s, B, T,
+      layernorm (pool, s.xn, s.x, y->ln1_w, y->ln1_b, n, C, c->layer_norm_eps);
+      attention (self, pool, y, &s, B, T,
                  out->attentions != NULL ? out->attentions + (gsize) l * bhtt : NULL);
-      ls_add_inplace (s.x, s.proj, btc);
+      add_inplace (pool, s.x, s.proj, n, C);
 
-      ls_layernorm (s.xn, s.x, y->ln2_w, y->ln2_b, n, C, c->layer_norm_eps);
+      layernorm (pool, s.xn, s.x, y->ln2_w, y->ln2_b, n, C, c->layer_norm_eps);
       ls_linear (s.mlp, s.xn, y->fc1_w, y->fc1_b, n, C, F);
-      ls_activation_apply (c->hidden_act, s.mlp, (gsize) n * F);
+      run_step (pool, (Step) { STEP_ACTIVATE, s.mlp, NULL, NULL, NULL, 0.0f, c->hidden_act, n, F });
       ls_linear (s.proj, s.mlp, y->fc2_w, y->fc2_b, n, F, C);
-      ls_add_inplace (s.x, s.proj, btc);
+      add_inplace (pool, s.x, s.proj, n, C);
 
       if (out->hidden_states != NULL)
         memcpy (out->hidden_states + (gsize) (l + 1) * btc, s.x, sizeof (float) * btc);
     }
 
-  ls_layernorm (out->last_hidden, s.x, self->ln_w, self->ln_b, B * T, C, c->layer_norm_eps);
+  layernorm (pool, out->last_hidden, s.x, self->ln_w, self->ln_b, B * T, C, c->layer_norm_eps);
+  if (pool != NULL)
+    g_mutex_unlock (&self->threads_lock);
 
   if (self->with_classifier)
     {
