@@ -22,7 +22,7 @@
 #define MIN_PARALLEL_WEIGHTS (512 * 1024)
 /* How long an idle worker spins before it sleeps: decoding calls come back
  * to back, a few microseconds apart. */
-#define SPIN_US 200
+#define SPIN_US LS_MATVEC_DEFAULT_SPIN_US
 
 typedef LsMatvecOutInFn KernelFn;
 typedef LsMatvecRowsFn  RowsFn;

@@ -60,6 +60,7 @@ void        ls_matvec_run_chunks (LsMatvec       *self,
                                   LsMatvecChunkFn fn,
                                   gpointer        data,
                                   int             n_chunks);
+#define LS_MATVEC_DEFAULT_SPIN_US 200
 /* How long (microseconds) an idle worker spins before it sleeps; the default
  * suits decoding, whose calls come back to back.  Between products that
  * OpenBLAS runs on the same cores, spinning only takes time from its threads. */

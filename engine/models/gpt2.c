@@ -16,6 +16,7 @@
 
 #include "ls-error.h"
 #include "matvec.h"
+#include "threaded-ops.h"
 #include "ops.h"
 #include "weights.h"
 
@@ -421,6 +422,12 @@ forward_chunk (LsGpt2 *self, const int *ids, int n, int p0)
   int E = self->E, H = self->H, D = self->D, P = self->P, I = self->I;
   float eps = self->config.layer_norm_epsilon;
   gsize nE = (gsize) n * E;
+  /* A prompt's rows: the element-wise steps on the matvec threads, which
+   * then sleep at once between them rather than spin beside OpenBLAS'
+   * threads; one row (decoding): too little to hand over, and the workers
+   * spin for the next product. */
+  LsMatvec *mt = n > 1 ? self->mv : NULL;
+  ls_matvec_set_spin_us (self->mv, n > 1 ? 0 : LS_MATVEC_DEFAULT_SPIN_US);
 
   for (int i = 0; i < n; i++)
     {
@@ -440,7 +447,7 @@ forward_chunk (LsGpt2 *self, const int *ids, int n, int p0)
       float *vc = self->v_cache + (gsize) l * H * P * D;
 
       /* Self-attention. */
-      ls_layernorm (self->h, self->x, y->ln_1_w, y->ln_1_b, n, E, eps);
+      ls_threaded_layernorm (mt, self->h, self->x, y->ln_1_w, y->ln_1_b, n, E, eps);
       project (self, self->qkv, self->h, y->c_attn_w, y->c_attn_b, n, E, 3 * E); /* (n, 3E) */
       for (int i = 0; i < n; i++)
         for (int hd = 0; hd < H; hd++)
@@ -452,7 +459,7 @@ forward_chunk (LsGpt2 *self, const int *ids, int n, int p0)
           }
       attend (self, self->qkv, 3 * E, kc, vc, P, p0 + n, n, p0, TRUE, scale);
       project (self, self->proj, self->att, y->attn_proj_w, y->attn_proj_b, n, E, E);
-      ls_add_inplace (self->x, self->proj, nE);
+      ls_threaded_add (mt, self->x, self->proj, n, E);
 
       /* Cross-attention over the encoder output. */
       if (self->config.add_cross_attention)
@@ -467,11 +474,11 @@ forward_chunk (LsGpt2 *self, const int *ids, int n, int p0)
         }
 
       /* MLP. */
-      ls_layernorm (self->h, self->x, y->ln_2_w, y->ln_2_b, n, E, eps);
+      ls_threaded_layernorm (mt, self->h, self->x, y->ln_2_w, y->ln_2_b, n, E, eps);
       project (self, self->mlp, self->h, y->fc_w, y->fc_b, n, E, I); /* (n, I) */
-      ls_activation_apply (self->config.activation, self->mlp, (gsize) n * I);
+      ls_threaded_activation (mt, self->config.activation, self->mlp, n, I);
       project (self, self->proj, self->mlp, y->mlp_proj_w, y->mlp_proj_b, n, I, E);
-      ls_add_inplace (self->x, self->proj, nE);
+      ls_threaded_add (mt, self->x, self->proj, n, E);
     }
 }
 

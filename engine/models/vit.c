@@ -20,6 +20,7 @@
 #include "ls-error.h"
 #include "matvec.h"
 #include "ops.h"
+#include "threaded-ops.h"
 
 typedef struct {
   const float *ln1_w, *ln1_b;             /* (C) layernorm_before */
@@ -318,77 +319,6 @@ typedef struct {
   float *scores;    /* (H, T, T) one image's attention when not kept */
 } Scratch;
 
-/* One element-wise step over @rows rows of @dim values, cut into chunks of
- * whole rows for the threads. */
-typedef enum {
-  STEP_LAYERNORM,  /* out = LayerNorm (x) */
-  STEP_ADD,        /* out += x */
-  STEP_ACTIVATE,   /* out = act (out) */
-  STEP_SOFTMAX,    /* out = softmax (out), row-wise */
-} StepKind;
-
-typedef struct {
-  StepKind      kind;
-  float        *out;
-  const float  *x;
-  const float  *gamma, *beta;
-  float         eps;
-  LsActivation  act;
-  int           rows, dim;
-} Step;
-
-static void
-step_chunk (gpointer data, int chunk, int n_chunks)
-{
-  const Step *st = data;
-  int r0 = (int) ((gint64) st->rows * chunk / n_chunks);
-  int r1 = (int) ((gint64) st->rows * (chunk + 1) / n_chunks);
-  gsize off = (gsize) r0 * st->dim, count = (gsize) (r1 - r0) * st->dim;
-
-  if (r0 >= r1)
-    return;
-  switch (st->kind)
-    {
-    case STEP_LAYERNORM:
-      ls_layernorm (st->out + off, st->x + off, st->gamma, st->beta, r1 - r0, st->dim, st->eps);
-      break;
-    case STEP_ADD:
-      ls_add_inplace (st->out + off, st->x + off, count);
-      break;
-    case STEP_ACTIVATE:
-      ls_activation_apply (st->act, st->out + off, count);
-      break;
-    case STEP_SOFTMAX:
-      ls_softmax_rows (st->out + off, r1 - r0, st->dim);
-      break;
-    }
-}
-
-/* Runs @st on @pool's threads, or on this one when @pool is NULL.  Each row
- * is computed as it would be alone: the results do not depend on the cut. */
-static void
-run_step (LsMatvec *pool, Step st)
-{
-  int n_chunks = pool != NULL ? MIN (4 * ls_matvec_get_n_threads (pool), st.rows) : 1;
-  if (n_chunks <= 1)
-    step_chunk (&st, 0, 1);
-  else
-    ls_matvec_run_chunks (pool, step_chunk, &st, n_chunks);
-}
-
-static void
-layernorm (LsMatvec *pool, float *out, const float *x, const float *gamma, const float *beta,
-           int rows, int dim, float eps)
-{
-  run_step (pool, (Step) { STEP_LAYERNORM, out, x, gamma, beta, eps, 0, rows, dim });
-}
-
-static void
-add_inplace (LsMatvec *pool, float *out, const float *x, int rows, int dim)
-{
-  run_step (pool, (Step) { STEP_ADD, out, x, NULL, NULL, 0.0f, 0, rows, dim });
-}
-
 static void
 scratch_plan (Scratch *s, int B, int T, int N, int C, int F, int K, int H)
 {
@@ -458,7 +388,7 @@ attention (LsVit *self, LsMatvec *pool, const VitLayer *y, Scratch *s, int B, in
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, T, D,
                        scale, s->q + off, C, s->k + off, C, 0.0f, probs + (gsize) h * T * T, T);
         }
-      run_step (pool, (Step) { STEP_SOFTMAX, probs, NULL, NULL, NULL, 0.0f, 0, H * T, T });
+      ls_threaded_softmax_rows (pool, probs, H * T, T);
       for (int h = 0; h < H; h++)
         {
           gsize off = (gsize) b * T * C + (gsize) h * D;
@@ -541,22 +471,22 @@ ls_vit_forward (LsVit *self, const float *pixel_values, int batch, LsVitOutputFl
       const VitLayer *y = &self->layers[l];
       int n = B * T;
 
-      layernorm (pool, s.xn, s.x, y->ln1_w, y->ln1_b, n, C, c->layer_norm_eps);
+      ls_threaded_layernorm (pool, s.xn, s.x, y->ln1_w, y->ln1_b, n, C, c->layer_norm_eps);
       attention (self, pool, y, &s, B, T,
                  out->attentions != NULL ? out->attentions + (gsize) l * bhtt : NULL);
-      add_inplace (pool, s.x, s.proj, n, C);
+      ls_threaded_add (pool, s.x, s.proj, n, C);
 
-      layernorm (pool, s.xn, s.x, y->ln2_w, y->ln2_b, n, C, c->layer_norm_eps);
+      ls_threaded_layernorm (pool, s.xn, s.x, y->ln2_w, y->ln2_b, n, C, c->layer_norm_eps);
       ls_linear (s.mlp, s.xn, y->fc1_w, y->fc1_b, n, C, F);
-      run_step (pool, (Step) { STEP_ACTIVATE, s.mlp, NULL, NULL, NULL, 0.0f, c->hidden_act, n, F });
+      ls_threaded_activation (pool, c->hidden_act, s.mlp, n, F);
       ls_linear (s.proj, s.mlp, y->fc2_w, y->fc2_b, n, F, C);
-      add_inplace (pool, s.x, s.proj, n, C);
+      ls_threaded_add (pool, s.x, s.proj, n, C);
 
       if (out->hidden_states != NULL)
         memcpy (out->hidden_states + (gsize) (l + 1) * btc, s.x, sizeof (float) * btc);
     }
 
-  layernorm (pool, out->last_hidden, s.x, self->ln_w, self->ln_b, B * T, C, c->layer_norm_eps);
+  ls_threaded_layernorm (pool, out->last_hidden, s.x, self->ln_w, self->ln_b, B * T, C, c->layer_norm_eps);
   if (pool != NULL)
     g_mutex_unlock (&self->threads_lock);
 
