@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 #include "ops.h"
+#include "threaded-ops.h"
 #include "weights.h"
 
 static void
@@ -148,6 +149,67 @@ test_weight_formats (void)
   g_assert_null (ls_weight_format (LS_DTYPE_OTHER));
 }
 
+/* The threaded steps give the bytes of the plain ones for any thread count
+ * and any number of rows (fewer rows than chunks too). */
+static void
+test_threaded (void)
+{
+  const int dims[] = { 1, 7, 33, 197 };
+  const int row_counts[] = { 1, 3, 8, 45 };
+  for (int threads = 1; threads <= 4; threads++)
+    {
+      g_autoptr(LsMatvec) mt = ls_matvec_new (threads);
+      for (gsize a = 0; a < G_N_ELEMENTS (dims); a++)
+        for (gsize b = 0; b < G_N_ELEMENTS (row_counts); b++)
+          {
+            int dim = dims[a], rows = row_counts[b];
+            gsize n = (gsize) rows * dim;
+            g_autofree float *x = g_new (float, n), *y = g_new (float, n);
+            g_autofree float *want = g_new (float, n), *got = g_new (float, n);
+            g_autofree float *gamma = g_new (float, dim), *beta = g_new (float, dim);
+            guint32 s = (guint32) (threads * 1000 + dim * 10 + rows);
+            for (gsize i = 0; i < n; i++)
+              {
+                s = s * 1664525u + 1013904223u;
+                x[i] = (float) ((s >> 8) % 2001) / 250.0f - 4.0f;
+                y[i] = (float) (i % 13) - 6.0f;
+              }
+            for (int i = 0; i < dim; i++)
+              {
+                gamma[i] = 1.0f + 0.01f * i;
+                beta[i] = -0.5f + 0.02f * i;
+              }
+
+            ls_layernorm (want, x, gamma, beta, rows, dim, 1e-5f);
+            ls_threaded_layernorm (mt, got, x, gamma, beta, rows, dim, 1e-5f);
+            g_assert_cmpmem (got, n * sizeof (float), want, n * sizeof (float));
+
+            memcpy (want, y, n * sizeof (float));
+            ls_add_inplace (want, x, n);
+            memcpy (got, y, n * sizeof (float));
+            ls_threaded_add (mt, got, x, rows, dim);
+            g_assert_cmpmem (got, n * sizeof (float), want, n * sizeof (float));
+
+            memcpy (want, x, n * sizeof (float));
+            ls_activation_apply (LS_ACTIVATION_GELU, want, n);
+            memcpy (got, x, n * sizeof (float));
+            ls_threaded_activation (mt, LS_ACTIVATION_GELU, got, rows, dim);
+            g_assert_cmpmem (got, n * sizeof (float), want, n * sizeof (float));
+
+            memcpy (want, x, n * sizeof (float));
+            ls_softmax_rows (want, rows, dim);
+            memcpy (got, x, n * sizeof (float));
+            ls_threaded_softmax_rows (mt, got, rows, dim);
+            g_assert_cmpmem (got, n * sizeof (float), want, n * sizeof (float));
+
+            /* No threads: the same again. */
+            memcpy (got, x, n * sizeof (float));
+            ls_threaded_softmax_rows (NULL, got, rows, dim);
+            g_assert_cmpmem (got, n * sizeof (float), want, n * sizeof (float));
+          }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -159,5 +221,6 @@ main (int argc, char **argv)
   g_test_add_func ("/Engine/Ops/half", test_half);
   g_test_add_func ("/Engine/Ops/bfloat16", test_bfloat16);
   g_test_add_func ("/Engine/Ops/weight-formats", test_weight_formats);
+  g_test_add_func ("/Engine/Ops/threaded", test_threaded);
   return g_test_run ();
 }
