@@ -206,6 +206,19 @@ test_threaded (void)
             memcpy (got, x, n * sizeof (float));
             ls_threaded_softmax_rows (NULL, got, rows, dim);
             g_assert_cmpmem (got, n * sizeof (float), want, n * sizeof (float));
+
+            /* F16 and BF16 rows widened as one call widens them. */
+            for (LsDtype dt = LS_DTYPE_F16; dt <= LS_DTYPE_BF16; dt++)
+              {
+                const LsWeightFormat *f = ls_weight_format (dt);
+                g_autofree guint16 *half = g_new (guint16, n);
+                for (gsize i = 0; i < n; i++)
+                  half[i] = (guint16) (0x3c00u + (i * 7919u) % 0x0800u);
+                const float *w1 = ls_weight_format_rows (f, half, 0, rows, dim, want);
+                const float *w2 = ls_threaded_weight_rows (mt, f, half, rows, dim, got);
+                g_assert_true (w1 == want && w2 == got);
+                g_assert_cmpmem (got, n * sizeof (float), want, n * sizeof (float));
+              }
           }
     }
 }

@@ -8,6 +8,7 @@ typedef enum {
   STEP_ADD,
   STEP_ACTIVATE,
   STEP_SOFTMAX,
+  STEP_WIDEN,
 } StepKind;
 
 typedef struct {
@@ -18,6 +19,7 @@ typedef struct {
   float         eps;
   LsActivation  act;
   int           rows, dim;
+  const LsWeightFormat *format;  /* STEP_WIDEN: from x, in format's dtype */
 } Step;
 
 static void
@@ -28,7 +30,7 @@ step_chunk (gpointer data, int chunk, int n_chunks)
   int r1 = (int) ((gint64) st->rows * (chunk + 1) / n_chunks);
   gsize off = (gsize) r0 * st->dim, count = (gsize) (r1 - r0) * st->dim;
 
-  if (r0 >= r1)
+  if (r0 >= r1 && st->kind != STEP_ACTIVATE)
     return;
   switch (st->kind)
     {
@@ -39,10 +41,22 @@ step_chunk (gpointer data, int chunk, int n_chunks)
       ls_add_inplace (st->out + off, st->x + off, count);
       break;
     case STEP_ACTIVATE:
-      ls_activation_apply (st->act, st->out + off, count);
+      {
+        /* Cut at multiples of 64 elements, not at rows: a vector kernel
+         * computes its tail with other instructions (AVX2: scalar), and an
+         * element must meet the same ones as in one call over everything. */
+        gsize total = (gsize) st->rows * st->dim, units = (total + 63) / 64;
+        gsize e0 = MIN (total, units * chunk / n_chunks * 64);
+        gsize e1 = MIN (total, units * (chunk + 1) / n_chunks * 64);
+        if (e0 < e1)
+          ls_activation_apply (st->act, st->out + e0, e1 - e0);
+      }
       break;
     case STEP_SOFTMAX:
       ls_softmax_rows (st->out + off, r1 - r0, st->dim);
+      break;
+    case STEP_WIDEN:
+      st->format->widen (st->out + off, (const guint8 *) st->x + off * st->format->size, count);
       break;
     }
 }
@@ -63,27 +77,38 @@ void
 ls_threaded_layernorm (LsMatvec *threads, float *out, const float *x, const float *gamma,
                        const float *beta, int rows, int dim, float eps)
 {
-  Step st = { STEP_LAYERNORM, out, x, gamma, beta, eps, LS_ACTIVATION_GELU, rows, dim };
+  Step st = { STEP_LAYERNORM, out, x, gamma, beta, eps, LS_ACTIVATION_GELU, rows, dim, NULL };
   run_step (threads, &st);
 }
 
 void
 ls_threaded_add (LsMatvec *threads, float *y, const float *x, int rows, int dim)
 {
-  Step st = { STEP_ADD, y, x, NULL, NULL, 0.0f, LS_ACTIVATION_GELU, rows, dim };
+  Step st = { STEP_ADD, y, x, NULL, NULL, 0.0f, LS_ACTIVATION_GELU, rows, dim, NULL };
   run_step (threads, &st);
 }
 
 void
 ls_threaded_activation (LsMatvec *threads, LsActivation act, float *x, int rows, int dim)
 {
-  Step st = { STEP_ACTIVATE, x, NULL, NULL, NULL, 0.0f, act, rows, dim };
+  Step st = { STEP_ACTIVATE, x, NULL, NULL, NULL, 0.0f, act, rows, dim, NULL };
   run_step (threads, &st);
 }
 
 void
 ls_threaded_softmax_rows (LsMatvec *threads, float *x, int rows, int cols)
 {
-  Step st = { STEP_SOFTMAX, x, NULL, NULL, NULL, 0.0f, LS_ACTIVATION_GELU, rows, cols };
+  Step st = { STEP_SOFTMAX, x, NULL, NULL, NULL, 0.0f, LS_ACTIVATION_GELU, rows, cols, NULL };
   run_step (threads, &st);
+}
+
+const float *
+ls_threaded_weight_rows (LsMatvec *threads, const LsWeightFormat *format, const void *w,
+                         int rows, int cols, float *scratch)
+{
+  if (format->in_place)
+    return w;
+  Step st = { STEP_WIDEN, scratch, w, NULL, NULL, 0.0f, LS_ACTIVATION_GELU, rows, cols, format };
+  run_step (threads, &st);
+  return scratch;
 }

@@ -9,6 +9,7 @@
 #include <glib.h>
 #include "matvec.h"
 #include "tensor.h"
+#include "weights.h"
 
 G_BEGIN_DECLS
 
@@ -35,5 +36,15 @@ void  ls_threaded_softmax_rows (LsMatvec    *threads,
                                 float       *x,
                                 int          rows,
                                 int          cols);
+/* ls_weight_format_rows() for rows [0, @rows) of a matrix of @cols columns,
+ * the widening (when there is one) cut between the threads: a prompt's
+ * F16 products widen each whole matrix before sgemm, and on one core that
+ * was a fifth of a GPT-2 124M prefill (perf, 2 cores). */
+const float *ls_threaded_weight_rows (LsMatvec             *threads,
+                                      const LsWeightFormat *format,
+                                      const void           *w,
+                                      int                   rows,
+                                      int                   cols,
+                                      float                *scratch);
 
 G_END_DECLS

@@ -111,7 +111,7 @@ project (LsGpt2 *self, float *y, const float *x, Weights w, const float *b,
       ls_matvec_in_out (self->mv, y, x, w.data, w.format->dtype, b, in, out);
       return;
     }
-  ls_conv1d (y, x, ls_weight_format_rows (w.format, w.data, 0, in, out, self->widen),
+  ls_conv1d (y, x, ls_threaded_weight_rows (self->mv, w.format, w.data, in, out, self->widen),
              b, n, in, out);
 }
 
