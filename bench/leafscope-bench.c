@@ -4,7 +4,7 @@
  * bench/torch_ref.py:
  *
  *   info | load_vit DIR | vit BATCH | load_gpt2 DIR | prefill N | decode P N
- *   | load_diagnoser DIR | diagnose IMAGE | diagnose_fast IMAGE | load_lm DIR | writer N TEXT
+ *   | evidence BLOCK | load_diagnoser DIR | diagnose IMAGE | diagnose_fast IMAGE | load_lm DIR | writer N TEXT
  *   | sgemm M N K [REPS] | bandwidth MB | fma | rss | quit
  *   | products f32|f16|bf16 [avx512|avx2|portable|auto] [REPS]
  *
@@ -22,6 +22,7 @@
 #include "cpu.h"
 #include "cpu-private.h"
 #include "diagnose.h"
+#include "evidence.h"
 #include "generate.h"
 #include "gpt2.h"
 #include "image.h"
@@ -131,6 +132,45 @@ cmd_vit (Bench *b, int batch)
     printf ("%s%.7g", i ? ", " : "", out->logits[i]);
   printf ("]}\n");
   ls_vit_output_free (out);
+}
+
+/* One occlusion map of the loaded ViT (ls_evidence_compute: the photo, then
+ * every cell of BLOCK x BLOCK patches covered by the mean colour, batches
+ * of 16) on cmd_vit's hashed pixels, for their top class. */
+static void
+cmd_evidence (Bench *b, int block)
+{
+  GError *error = NULL;
+  if (b->vit == NULL || block < 1)
+    return reply_error (NULL);
+  const LsVitConfig *c = ls_vit_get_config (b->vit);
+  gsize n = (gsize) c->num_channels * c->image_size * c->image_size;
+  g_autofree float *px = g_new (float, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      guint32 h = (guint32) i * 2654435761u;
+      px[i] = (float) (h >> 8) / (float) (1u << 23) - 1.0f;
+    }
+  LsVitOutput *base = ls_vit_forward (b->vit, px, 1, LS_VIT_OUTPUT_DEFAULT, NULL, &error);
+  if (base == NULL)
+    return reply_error (error);
+  int cls = base->logits != NULL ? argmax (base->logits, base->num_labels) : 0;
+  ls_vit_output_free (base);
+
+  LsEvidenceOptions o;
+  ls_evidence_options_init (&o, b->vit);
+  o.coarse_block = block;
+  o.fine = FALSE;
+  o.fill = LS_EVIDENCE_FILL_MEAN;
+  double t = now_ms ();
+  LsEvidenceMap *map = ls_evidence_compute (b->vit, px, cls, &o, NULL, NULL, NULL, &error);
+  double ms = now_ms () - t;
+  if (map == NULL)
+    return reply_error (error);
+  printf ("{\"ok\": true, \"ms\": %.4f, \"forwards\": %d, \"class\": %d, "
+          "\"max_points\": %.6g, \"cells\": %d}\n", ms, map->forwards, cls, map->max_points,
+          map->rows * map->cols);
+  ls_evidence_map_free (map);
 }
 
 static void
@@ -338,6 +378,8 @@ main (int argc, char **argv)
         cmd_load_vit (&b, arg);
       else if (strcmp (line, "vit") == 0)
         cmd_vit (&b, i1);
+      else if (strcmp (line, "evidence") == 0)
+        cmd_evidence (&b, i1);
       else if (strcmp (line, "load_gpt2") == 0)
         cmd_load_gpt2 (&b, arg);
       else if (strcmp (line, "prefill") == 0)

@@ -231,6 +231,35 @@ class Server:
         ms = (time.perf_counter() - t) * 1e3
         return {"ms": ms, "top": int(logits[0].argmax()), "logits": logits[0].tolist()}
 
+    def cmd_evidence(self, block):
+        """The occlusion map of leafscope-bench's `evidence BLOCK`: the image,
+        then every cell of BLOCK x BLOCK patches covered by the image's mean
+        colour, 16 images per forward; drop of the top class in points."""
+        block = int(block)
+        patch = self.vit.patch
+        size = patch * int(round((self.vit.pos.shape[1] - 1) ** 0.5))
+        px = random_pixels(1, size)
+        logits, _ = self.vit.forward(px)
+        cls = int(logits[0].argmax())
+        t = time.perf_counter()
+        base = torch.softmax(self.vit.forward(px)[0][0], -1)[cls]
+        fill = px.mean(dim=(2, 3)).view(1, 3, 1, 1)
+        side = patch * block
+        rows = (size // patch + block - 1) // block
+        cells = [(r, c) for r in range(rows) for c in range(rows)]
+        drops = []
+        for first in range(0, len(cells), 16):
+            chunk = cells[first:first + 16]
+            imgs = px.repeat(len(chunk), 1, 1, 1)
+            for k, (r, c) in enumerate(chunk):
+                imgs[k, :, r * side:(r + 1) * side, c * side:(c + 1) * side] = fill[0]
+            probs = torch.softmax(self.vit.forward(imgs)[0], -1)[:, cls]
+            drops.append(100.0 * (base - probs))
+        drops = torch.cat(drops)
+        ms = (time.perf_counter() - t) * 1e3
+        return {"ms": ms, "forwards": len(cells) + 1, "class": cls,
+                "max_points": float(drops.max()), "cells": len(cells)}
+
     def cmd_load_gpt2(self, folder):
         t = time.perf_counter()
         self.gpt2 = Gpt2(folder)
