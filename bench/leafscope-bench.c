@@ -106,6 +106,20 @@ cmd_load_vit (Bench *b, const char *dir)
   printf ("{\"ok\": true, \"ms\": %.4f}\n", ms);
 }
 
+/* @n model-input values, the same as torch_ref.random_pixels: a hash of the
+ * index mapped to [-1, 1), so that both sides classify the same input. */
+static float *
+hashed_pixels (gsize n)
+{
+  float *px = g_new (float, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      guint32 h = (guint32) i * 2654435761u;
+      px[i] = (float) (h >> 8) / (float) (1u << 23) - 1.0f;
+    }
+  return px;
+}
+
 static void
 cmd_vit (Bench *b, int batch)
 {
@@ -114,13 +128,7 @@ cmd_vit (Bench *b, int batch)
     return reply_error (NULL);
   const LsVitConfig *c = ls_vit_get_config (b->vit);
   gsize n = (gsize) batch * c->num_channels * c->image_size * c->image_size;
-  g_autofree float *px = g_new (float, n);
-  /* Same values as torch_ref.random_pixels: a hash of the index, [-1, 1). */
-  for (gsize i = 0; i < n; i++)
-    {
-      guint32 h = (guint32) i * 2654435761u;
-      px[i] = (float) (h >> 8) / (float) (1u << 23) - 1.0f;
-    }
+  g_autofree float *px = hashed_pixels (n);
   double t = now_ms ();
   LsVitOutput *out = ls_vit_forward (b->vit, px, batch, LS_VIT_OUTPUT_DEFAULT, NULL, &error);
   double ms = now_ms () - t;
@@ -145,12 +153,7 @@ cmd_evidence (Bench *b, int block)
     return reply_error (NULL);
   const LsVitConfig *c = ls_vit_get_config (b->vit);
   gsize n = (gsize) c->num_channels * c->image_size * c->image_size;
-  g_autofree float *px = g_new (float, n);
-  for (gsize i = 0; i < n; i++)
-    {
-      guint32 h = (guint32) i * 2654435761u;
-      px[i] = (float) (h >> 8) / (float) (1u << 23) - 1.0f;
-    }
+  g_autofree float *px = hashed_pixels (n);
   LsVitOutput *base = ls_vit_forward (b->vit, px, 1, LS_VIT_OUTPUT_DEFAULT, NULL, &error);
   if (base == NULL)
     return reply_error (error);
