@@ -61,9 +61,16 @@ step_chunk (gpointer data, int chunk, int n_chunks)
     }
 }
 
+/* Below this many values a step runs on the calling thread: waking the
+ * workers costs more than they save (the shipped models' rows are 192
+ * wide; matvec.c has the same rule for its products). */
+#define MIN_PARALLEL_VALUES (16 * 1024)
+
 static void
 run_step (LsMatvec *threads, const Step *st)
 {
+  if ((gint64) st->rows * st->dim < MIN_PARALLEL_VALUES)
+    threads = NULL;
   /* Four chunks a thread: on a busy machine a late thread leaves its share
    * to the others instead of making them wait (matvec.c). */
   int n_chunks = threads != NULL ? MIN (4 * ls_matvec_get_n_threads (threads), st->rows) : 1;
